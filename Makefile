@@ -1,0 +1,48 @@
+# make sim   - build the engine with Icarus and run the default scenario
+# make test  - run every test (model unit tests and simulations)
+# Both set themselves up first: .venv with the pinned packages, and Debian's
+# iverilog (installed when run as root with apt, otherwise named and stopped).
+
+VENV    := .venv
+PY      := $(VENV)/bin/python
+HDL     := $(sort $(wildcard hdl/*.v))
+TOP     := dma_engine
+SEED    ?=
+WAVES   ?= 0
+BFM     ?= reference
+PYTEST_ARGS ?=
+
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: all setup sim test lint synth waves bench clean
+
+all: test
+
+setup: $(VENV)/.installed
+$(VENV)/.installed: requirements.lock pyproject.toml scripts/bootstrap.sh
+	@scripts/bootstrap.sh $(VENV) iverilog:iverilog
+
+sim: setup
+	$(PY) -m tb.sim --seed "$(SEED)" --waves $(WAVES) --bfm $(BFM)
+
+test: setup
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint:
+	@scripts/bootstrap.sh $(VENV) iverilog:iverilog verilator:verilator
+	iverilog -g2005 -Wall -Ihdl -o /dev/null -s $(TOP) $(HDL)
+	verilator --lint-only -Wall -Ihdl --top-module $(TOP) $(HDL)
+
+synth:
+	@scripts/bootstrap.sh $(VENV) yosys:yosys
+	scripts/synth.sh $(TOP) $(HDL)
+
+waves:
+	@scripts/bootstrap.sh $(VENV) gtkwave:gtkwave
+	gtkwave build/sim/$(TOP).fst tb/waves/dma_engine.gtkw
+
+bench: setup
+	$(PY) scripts/bench_pymodel.py
+
+clean:
+	rm -rf build sim_build .pytest_cache .hypothesis

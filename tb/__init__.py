@@ -1,0 +1,1 @@
+"""cocotb test bench of dma_engine: bus models, checkers, driver model, scoreboard."""
