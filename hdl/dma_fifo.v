@@ -4,11 +4,14 @@
 
 // dma_fifo -- synchronous FIFO with valid/ready on both sides.
 //
-// Storage is a plain register array (no reset) written on `in` and read into
-// an output register, so it maps to block RAM with a registered read port and
-// simulates fast at any depth. The head entry falls through to the output
-// register on its own: latency from an accepted `in` beat to `out_valid` is two
-// cycles; throughput is one entry per cycle in and out at the same time.
+// Storage is a plain register array (no reset) read through a registered read
+// port, so it maps to block RAM and simulates fast at any depth. The head entry
+// falls through on its own. An entry that arrives while the array is empty and
+// the output is free (or leaving) bypasses the array into a second output
+// register, so the latency from an accepted `in` beat to `out_valid` is one
+// cycle and a FIFO of any depth >= 2 passes one entry per cycle in and out at
+// the same time. Entries that wait in the array come out through the RAM read
+// register; `out_data` selects between the two registers.
 //
 // `count` is the number of entries held (array plus output register), at most
 // DEPTH; `in_ready` is low while it equals DEPTH. `clear` empties the FIFO like
@@ -55,16 +58,23 @@ reg [AW:0] wr_ptr_reg = {AW+1{1'b0}}, wr_ptr_next;
 reg [AW:0] rd_ptr_reg = {AW+1{1'b0}}, rd_ptr_next;
 reg [AW:0] count_reg = {AW+1{1'b0}}, count_next;
 reg        out_valid_reg = 1'b0, out_valid_next;
-reg [WIDTH-1:0] out_data_reg;
+reg        out_sel_reg = 1'b0;          // 1: output from the RAM read register
+reg [WIDTH-1:0] ram_q_reg;
+reg [WIDTH-1:0] bypass_reg;
 
-wire push = in_valid && in_ready;
-wire pop  = out_valid_reg && out_ready;
-// move the oldest array entry into the output register
-wire load = (wr_ptr_reg != rd_ptr_reg) && (!out_valid_reg || out_ready);
+wire push       = in_valid && in_ready;
+wire pop        = out_valid_reg && out_ready;
+wire mem_empty  = wr_ptr_reg == rd_ptr_reg;
+wire out_free   = !out_valid_reg || out_ready;
+// move the oldest array entry to the output
+wire load       = !mem_empty && out_free;
+// an entry that finds the array empty and the output free goes straight out
+wire bypass     = push && mem_empty && out_free;
+wire write      = push && !bypass;
 
 assign in_ready  = count_reg != FULL_COUNT;
 assign out_valid = out_valid_reg;
-assign out_data  = out_data_reg;
+assign out_data  = out_sel_reg ? ram_q_reg : bypass_reg;
 assign count     = count_reg;
 
 always @* begin
@@ -73,11 +83,13 @@ always @* begin
     count_next     = count_reg;
     out_valid_next = out_valid_reg;
 
-    if (push) begin
+    if (write) begin
         wr_ptr_next = wr_ptr_reg + 1'b1;
     end
     if (load) begin
-        rd_ptr_next    = rd_ptr_reg + 1'b1;
+        rd_ptr_next = rd_ptr_reg + 1'b1;
+    end
+    if (load || bypass) begin
         out_valid_next = 1'b1;
     end else if (pop) begin
         out_valid_next = 1'b0;
@@ -90,11 +102,17 @@ always @* begin
 end
 
 always @(posedge clk) begin
-    if (push) begin
+    if (write) begin
         mem[wr_ptr_reg[AW-1:0]] <= in_data;
     end
     if (load) begin
-        out_data_reg <= mem[rd_ptr_reg[AW-1:0]];
+        ram_q_reg <= mem[rd_ptr_reg[AW-1:0]];
+    end
+    if (bypass) begin
+        bypass_reg <= in_data;
+    end
+    if (load || bypass) begin
+        out_sel_reg <= load;
     end
 
     if (rst || clear) begin
