@@ -1,0 +1,334 @@
+"""Device (logical) address space: the IOMMU / map registers.
+
+Each device-visible allocation gets a logical range that is contiguous for the
+device but backed by the allocation's (possibly scattered) page frames.
+Logical ranges are handed out by a bump pointer with seeded guard gaps and are
+never reused, so an access through a freed mapping is always recognised as a
+use after free.  The default window starts above 4 GiB (``0x1_0000_0000`` plus
+a seeded offset), so a device that truncates addresses to 32 bits faults; a
+second window below 4 GiB serves devices that declared 32-bit addressing.  No
+logical page ever equals the physical page behind it.
+
+Mappings are byte-precise: an access that starts inside a mapping and runs
+past its length faults even when the page has room left.
+"""
+
+from __future__ import annotations
+
+import enum
+import random
+from bisect import bisect_right, insort
+from dataclasses import dataclass, field, replace
+from itertools import accumulate
+
+from pymodel.clock import Clock
+from pymodel.errors import ConfigError, PyModelError, TranslationFault
+from pymodel.memory import PAGE_SIZE, FrameRuns
+
+__all__ = [
+    "DEFAULT_LOGICAL_BASE",
+    "LOW_WINDOW",
+    "Access",
+    "FaultReason",
+    "FaultRecord",
+    "Iommu",
+    "Mapping",
+    "PhysSpan",
+]
+
+DEFAULT_LOGICAL_BASE = 0x1_0000_0000
+#: Window for devices limited to 32-bit addresses: [start, end).
+LOW_WINDOW = (0x8000_0000, 0x1_0000_0000)
+
+
+class Access(enum.Flag):
+    """Device permission of a mapping, or direction of one access."""
+
+    READ = 1
+    WRITE = 2
+    READ_WRITE = READ | WRITE
+
+
+class FaultReason(enum.Enum):
+    """Why a translation failed."""
+
+    NOT_MAPPED = "not mapped"
+    PERMISSION = "permission denied"
+    PAST_END = "runs past the end of the mapping"
+    USE_AFTER_FREE = "mapping already freed"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Mapping:
+    """One logical range, live or (``freed_seq`` set) already freed."""
+
+    id: int
+    logical: int
+    length: int
+    access: Access
+    owner: str
+    site: str
+    runs: FrameRuns = field(repr=False)
+    page_size: int = field(default=PAGE_SIZE, repr=False)
+    created_time: int = 0
+    created_seq: int = 0
+    freed_time: int | None = None
+    freed_seq: int | None = None
+    freed_site: str | None = None
+    run_offsets: tuple[int, ...] = field(default=(), repr=False, compare=False)
+
+    @property
+    def end(self) -> int:
+        """First logical address after the mapping."""
+        return self.logical + self.length
+
+    @property
+    def live(self) -> bool:
+        """True until the mapping is freed."""
+        return self.freed_seq is None
+
+    def contains(self, logical: int) -> bool:
+        """True when ``logical`` is one of the mapping's bytes."""
+        return self.logical <= logical < self.logical + self.length
+
+    def describe(self) -> str:
+        """One line naming the mapping, its range, permission, owner and site."""
+        text = (
+            f"'{self.owner}' LA {self.logical:#x}..{self.end - 1:#x} ({self.length} bytes, "
+            f"{self.access.name}) mapped at {self.site}"
+        )
+        if not self.live:
+            text += f", freed at t={self.freed_time} ns (op #{self.freed_seq})"
+            if self.freed_site:
+                text += f" from {self.freed_site}"
+        return text
+
+    def phys_spans(self, offset: int, length: int) -> list[PhysSpan]:
+        """Physical spans behind ``length`` bytes at ``offset`` into the mapping."""
+        offsets = self.run_offsets
+        ps = self.page_size
+        i = bisect_right(offsets, offset) - 1
+        spans: list[PhysSpan] = []
+        logical = self.logical + offset
+        while length > 0:
+            first, count = self.runs[i]
+            inner = offset - offsets[i]
+            n = min(length, count * ps - inner)
+            spans.append(PhysSpan(logical=logical, phys=first * ps + inner, length=n))
+            logical += n
+            offset += n
+            length -= n
+            i += 1
+        return spans
+
+
+@dataclass(frozen=True, kw_only=True)
+class PhysSpan:
+    """``length`` bytes at logical ``logical`` live at physical ``phys``."""
+
+    logical: int
+    phys: int
+    length: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class FaultRecord:
+    """An IOMMU fault: what was accessed, why it failed, and what was nearby."""
+
+    address: int
+    length: int
+    access: Access
+    reason: FaultReason
+    time: int
+    seq: int
+    mapping: Mapping | None = None
+    nearest: Mapping | None = None
+
+    def __str__(self) -> str:
+        text = (
+            f"IOMMU fault: device {self.access.name} of {self.length} bytes at LA "
+            f"{self.address:#x} at t={self.time} ns (op #{self.seq}): {self.reason.value}"
+        )
+        if self.mapping is not None:
+            text += f"; mapping {self.mapping.describe()}"
+        if self.nearest is not None and self.nearest is not self.mapping:
+            text += f"; nearest live mapping {self.nearest.describe()}"
+        elif self.nearest is None:
+            text += "; no live mapping"
+        return text
+
+
+class Iommu:
+    """Logical address space with byte-precise mappings and a fault log."""
+
+    def __init__(
+        self,
+        *,
+        clock: Clock,
+        page_size: int = PAGE_SIZE,
+        base: int = DEFAULT_LOGICAL_BASE,
+        base_offset_pages: int = 1 << 16,
+        guard_pages: tuple[int, int] = (1, 8),
+        seed: int = 0,
+    ) -> None:
+        if base % page_size:
+            raise ConfigError(f"logical base must be page aligned, not {base:#x}")
+        if not 1 <= guard_pages[0] <= guard_pages[1]:
+            raise ConfigError(f"guard_pages must be (min, max) with 1 <= min <= max, not {guard_pages}")
+        self.clock = clock
+        self.page_size = page_size
+        self._rng = random.Random(f"pymodel-iommu-{seed}")
+        self._guard = guard_pages
+        self._next = base + self._rng.randrange(base_offset_pages) * page_size
+        low_start, self._low_end = LOW_WINDOW
+        self._next_low = low_start + self._rng.randrange(1 << 10) * page_size
+        self._ids = 0
+        # Every mapping ever made, sorted by logical start (live and freed).
+        self._starts: list[int] = []
+        self._all: dict[int, Mapping] = {}
+        # Live mappings only.
+        self._live_starts: list[int] = []
+        #: Every fault, in order.
+        self.faults: list[FaultRecord] = []
+
+    # ---------------------------------------------------------------- mapping
+    def _reserve(self, pages: int, runs: FrameRuns, low: bool) -> int:
+        """A fresh logical range of ``pages`` whose pages all differ from their frames."""
+        ps = self.page_size
+        top = max(first + count for first, count in runs)
+        while True:
+            start = self._next_low if low else self._next
+            gap = self._rng.randint(*self._guard) * ps
+            if low:
+                if start + pages * ps > self._low_end:
+                    raise PyModelError("the 32-bit logical window is exhausted")
+                self._next_low = start + pages * ps + gap
+            else:
+                self._next = start + pages * ps + gap
+            if start // ps >= top or self._differs(start // ps, runs):
+                return start
+
+    @staticmethod
+    def _differs(base_page: int, runs: FrameRuns) -> bool:
+        """True when no logical page ``base_page + k`` equals the k-th frame."""
+        k = 0
+        for first, count in runs:
+            # page base_page + k + j == first + j for some j  <=>  base_page + k == first
+            if base_page + k == first:
+                return False
+            k += count
+        return True
+
+    def map(
+        self,
+        runs: FrameRuns,
+        length: int,
+        *,
+        access: Access,
+        owner: str,
+        site: str,
+        dma32: bool = False,
+    ) -> Mapping:
+        """Map ``length`` bytes backed by ``runs`` and return the new mapping."""
+        pages = sum(c for _, c in runs)
+        if length <= 0 or length > pages * self.page_size:
+            raise ConfigError(f"mapping length must be 1..{pages * self.page_size}, not {length}")
+        start = self._reserve(pages, runs, dma32)
+        self._ids += 1
+        offsets = tuple(accumulate((c * self.page_size for _, c in runs[:-1]), initial=0))
+        m = Mapping(
+            id=self._ids,
+            logical=start,
+            length=length,
+            access=access,
+            owner=owner,
+            site=site,
+            runs=runs,
+            page_size=self.page_size,
+            created_time=self.clock.now,
+            created_seq=self.clock.seq,
+            run_offsets=offsets,
+        )
+        if not self._starts or start > self._starts[-1]:
+            self._starts.append(start)
+        else:
+            insort(self._starts, start)
+        if not self._live_starts or start > self._live_starts[-1]:
+            self._live_starts.append(start)
+        else:
+            insort(self._live_starts, start)
+        self._all[start] = m
+        return m
+
+    def unmap(self, logical: int, *, site: str | None = None) -> Mapping:
+        """Free the live mapping that starts at ``logical``; return its freed record."""
+        m = self._all.get(logical)
+        if m is None or not m.live:
+            state = "never mapped" if m is None else "already freed"
+            raise PyModelError(f"cannot unmap LA {logical:#x}: {state}")
+        freed = replace(m, freed_time=self.clock.now, freed_seq=self.clock.seq, freed_site=site)
+        self._all[logical] = freed
+        i = bisect_right(self._live_starts, logical) - 1
+        del self._live_starts[i]
+        return freed
+
+    # ---------------------------------------------------------------- queries
+    def lookup(self, logical: int) -> Mapping | None:
+        """The mapping (live or freed) holding byte ``logical``, or None."""
+        i = bisect_right(self._starts, logical) - 1
+        if i < 0:
+            return None
+        m = self._all[self._starts[i]]
+        return m if logical < m.end else None
+
+    def nearest_live(self, logical: int) -> Mapping | None:
+        """The live mapping closest to ``logical`` (by distance to its nearest byte)."""
+        i = bisect_right(self._live_starts, logical)
+        best: Mapping | None = None
+        best_d = -1
+        for j in (i - 1, i):
+            if 0 <= j < len(self._live_starts):
+                m = self._all[self._live_starts[j]]
+                d = 0 if m.contains(logical) else min(abs(logical - m.logical), abs(logical - (m.end - 1)))
+                if best is None or d < best_d:
+                    best, best_d = m, d
+        return best
+
+    def live_mappings(self) -> tuple[Mapping, ...]:
+        """Every live mapping in logical address order."""
+        return tuple(self._all[s] for s in self._live_starts)
+
+    # ------------------------------------------------------------- translation
+    def translate(self, logical: int, length: int, access: Access) -> list[PhysSpan]:
+        """Physical spans behind a device access, or raise ``TranslationFault``."""
+        if length <= 0:
+            raise ConfigError(f"access length must be positive, not {length}")
+        if access not in (Access.READ, Access.WRITE):
+            raise ConfigError(f"access must be Access.READ or Access.WRITE, not {access!r}")
+        m = self.lookup(logical)
+        if m is not None and m.live:
+            if not access & m.access:
+                self._fault(logical, length, access, FaultReason.PERMISSION, m)
+            if logical + length > m.end:
+                self._fault(logical, length, access, FaultReason.PAST_END, m)
+            return m.phys_spans(logical - m.logical, length)
+        if m is not None:
+            self._fault(logical, length, access, FaultReason.USE_AFTER_FREE, m)
+        self._fault(logical, length, access, FaultReason.NOT_MAPPED, None)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _fault(
+        self, logical: int, length: int, access: Access, reason: FaultReason, m: Mapping | None
+    ) -> None:
+        record = FaultRecord(
+            address=logical,
+            length=length,
+            access=access,
+            reason=reason,
+            time=self.clock.now,
+            seq=self.clock.seq,
+            mapping=m,
+            nearest=self.nearest_live(logical),
+        )
+        self.faults.append(record)
+        raise TranslationFault(record)
