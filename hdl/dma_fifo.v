@@ -54,11 +54,11 @@ end
 reg [WIDTH-1:0] mem [0:DEPTH-1];
 
 // array pointers carry one extra wrap bit: equal pointers mean the array is empty
-reg [AW:0] wr_ptr_reg = {AW+1{1'b0}}, wr_ptr_next;
-reg [AW:0] rd_ptr_reg = {AW+1{1'b0}}, rd_ptr_next;
-reg [AW:0] count_reg = {AW+1{1'b0}}, count_next;
-reg        out_valid_reg = 1'b0, out_valid_next;
-reg        out_sel_reg = 1'b0;          // 1: output from the RAM read register
+reg [AW:0] wr_ptr_reg, wr_ptr_next;
+reg [AW:0] rd_ptr_reg, rd_ptr_next;
+reg [AW:0] count_reg, count_next;
+reg        out_valid_reg, out_valid_next;
+reg        out_sel_reg;          // 1: output from the RAM read register
 reg [WIDTH-1:0] ram_q_reg;
 reg [WIDTH-1:0] bypass_reg;
 

@@ -41,10 +41,10 @@ initial begin
 end
 
 // requesters that come after the one served last (they go first)
-reg [PORTS-1:0] mask_reg = {PORTS{1'b0}}, mask_next;
-reg             locked_reg = 1'b0;
-reg [PORTS-1:0] locked_grant_reg = {PORTS{1'b0}};
-reg [IW-1:0]    locked_index_reg = {IW{1'b0}};
+reg [PORTS-1:0] mask_reg, mask_next;
+reg             locked_reg;
+reg [PORTS-1:0] locked_grant_reg;
+reg [IW-1:0]    locked_index_reg;
 
 reg [PORTS-1:0] pick;
 reg [IW-1:0]    pick_index;

@@ -1,0 +1,243 @@
+`resetall
+`timescale 1ns / 1ps
+`default_nettype none
+
+// dma_realign -- byte-stream re-packer.
+//
+// A unit (a packet, or one buffer's share of a packet) comes in as beats whose
+// valid bytes are lanes [in_lo, in_hi); the beat with in_end closes the unit.
+// It goes out with its first byte in lane `start_lane` (sampled with the
+// unit's first beat) and every later byte packed after it, so `out_keep` is
+// contiguous: lanes [start_lane, BYTES) on the first beat, all lanes in the
+// middle, [0, k) on the last (or [start_lane, k) when the unit fits one beat).
+// Lanes outside out_keep carry 0.
+// `out_user` is the OR of `in_user` over the unit, on the `out_last` beat.
+//
+// An empty beat (in_lo == in_hi) is allowed only with in_end. Closing a unit
+// with an empty beat: bytes still held go out with out_last; if none are held
+// but beats were already sent, one beat with out_keep = lane 0 and data 0 goes
+// out with out_last (so a packet can always be closed, e.g. with out_user); if
+// the unit sent nothing and holds nothing, nothing goes out.
+//
+// Structure: a window of 2*BYTES byte lanes. Bytes of the current unit sit in
+// lanes [lo, fill). A beat is emitted from the window's low half whenever it
+// is full (fill >= BYTES) or the unit has ended; in the same cycle the next
+// input beat is placed right after the bytes left over. Emitted beats go into
+// a two-entry output buffer, so `in_ready` is a function of registers only (no
+// combinational path from out_ready to in_ready).
+//
+// Throughput: one beat in and one beat out per cycle when both sides are
+// ready, for any lane offsets (a unit whose output needs one more beat than
+// its input stalls the input for that one cycle). Latency: 2 cycles.
+module dma_realign #(
+    // data bus width in bits: 32, 64, 128 or 256
+    parameter DATA_WIDTH = 64
+) (
+    input  wire                                clk,
+    input  wire                                rst,
+    input  wire                                clear,
+
+    input  wire                                in_valid,
+    output wire                                in_ready,
+    input  wire [DATA_WIDTH-1:0]               in_data,
+    input  wire [$clog2(DATA_WIDTH/8)-1:0]     in_lo,
+    input  wire [$clog2(DATA_WIDTH/8):0]       in_hi,
+    input  wire                                in_end,
+    input  wire                                in_user,
+    input  wire [$clog2(DATA_WIDTH/8)-1:0]     start_lane,
+
+    output wire                                out_valid,
+    input  wire                                out_ready,
+    output wire [DATA_WIDTH-1:0]               out_data,
+    output wire [DATA_WIDTH/8-1:0]             out_keep,
+    output wire                                out_last,
+    output wire                                out_user
+);
+
+// byte lanes per beat
+localparam BYTES = DATA_WIDTH / 8;
+// bits of a lane index
+localparam LW = $clog2(BYTES);
+// lanes of the window
+localparam WBYTES = 2 * BYTES;
+// bits of an output-buffer entry: data, keep, last, user
+localparam OW = DATA_WIDTH + BYTES + 2;
+
+initial begin
+    if (DATA_WIDTH != 32 && DATA_WIDTH != 64 && DATA_WIDTH != 128 && DATA_WIDTH != 256) begin
+        $fatal(1, "dma_realign: DATA_WIDTH must be 32, 64, 128 or 256, not %0d (instance %m)",
+            DATA_WIDTH);
+    end
+end
+
+// window state
+reg [2*DATA_WIDTH-1:0] win_reg, win_next;
+reg [LW:0]             fill_reg, fill_next;   // lanes [0, fill) in use
+reg [LW-1:0]           lo_reg, lo_next;         // first lane of unit bytes
+reg                    end_reg, end_next;             // the unit's end beat is in
+reg                    user_reg, user_next;
+reg                    emitted_reg, emitted_next;     // a beat of the unit went out
+reg                    open_reg, open_next;           // the unit's first beat is in
+
+// two-entry output buffer: entry 0 drives the outputs
+reg          o0_valid_reg, o0_valid_next;
+reg          o1_valid_reg, o1_valid_next;
+reg [OW-1:0] o0_reg, o0_next;
+reg [OW-1:0] o1_reg, o1_next;
+
+// emit stage (from registers)
+reg                    full_beat;
+reg                    has_bytes;
+reg                    emit;
+reg                    drop;
+reg                    e_last;
+reg [BYTES-1:0]        e_keep;
+reg [DATA_WIDTH-1:0]   e_data;
+reg [OW-1:0]           e_entry;
+integer k;
+
+// window after the emit
+reg [2*DATA_WIDTH-1:0] pe_win;
+reg [LW:0]             pe_fill;
+reg [LW-1:0]           pe_lo;
+reg                    pe_end;
+reg                    pe_user;
+reg                    pe_emitted;
+reg                    pe_open;
+
+// absorb stage
+reg                    take;
+reg [LW:0]             place;
+reg [LW:0]             in_count;
+reg [2*DATA_WIDTH-1:0] shifted;
+reg [WBYTES-1:0]       below_place;
+integer j;
+
+assign in_ready  = !pe_end && !pe_fill[LW];
+assign out_valid = o0_valid_reg;
+assign out_data  = o0_reg[OW-1 -: DATA_WIDTH];
+assign out_keep  = o0_reg[BYTES+1:2];
+assign out_last  = o0_reg[1];
+assign out_user  = o0_reg[0];
+
+always @* begin
+    // ---- emit one beat from the low half of the window ----
+    full_beat = fill_reg[LW];
+    has_bytes = fill_reg > {1'b0, lo_reg};
+    e_last    = end_reg && (!fill_reg[LW] || fill_reg[LW-1:0] == {LW{1'b0}});
+    drop      = end_reg && !has_bytes && !emitted_reg;
+    emit      = (full_beat || (end_reg && (has_bytes || emitted_reg))) && !o1_valid_reg;
+    if (has_bytes) begin
+        e_keep = ({BYTES{1'b1}} << lo_reg) & ~({BYTES{1'b1}} << fill_reg);
+    end else begin
+        e_keep = {{BYTES-1{1'b0}}, 1'b1};
+    end
+    // lanes outside keep are 0
+    for (k = 0; k < BYTES; k = k + 1) begin
+        e_data[k*8 +: 8] = (has_bytes && e_keep[k]) ? win_reg[k*8 +: 8] : 8'd0;
+    end
+    e_entry = {e_data, e_keep, e_last, e_last && user_reg};
+
+    pe_win     = win_reg;
+    pe_fill    = fill_reg;
+    pe_lo      = lo_reg;
+    pe_end     = end_reg;
+    pe_user    = user_reg;
+    pe_emitted = emitted_reg;
+    pe_open    = open_reg;
+    if ((emit && e_last) || drop) begin
+        pe_fill    = {LW+1{1'b0}};
+        pe_lo      = {LW{1'b0}};
+        pe_end     = 1'b0;
+        pe_user    = 1'b0;
+        pe_emitted = 1'b0;
+        pe_open    = 1'b0;
+    end else if (emit) begin
+        pe_win     = {{DATA_WIDTH{1'b0}}, win_reg[2*DATA_WIDTH-1:DATA_WIDTH]};
+        pe_fill    = {1'b0, fill_reg[LW-1:0]};
+        pe_lo      = {LW{1'b0}};
+        pe_emitted = 1'b1;
+    end
+
+end
+
+always @* begin
+    // ---- absorb one input beat right after the bytes left over ----
+    take     = in_valid && in_ready;
+    place    = pe_open ? pe_fill : {1'b0, start_lane};
+    in_count = in_hi - {1'b0, in_lo};
+    shifted  = {{DATA_WIDTH{1'b0}}, in_data >> {in_lo, 3'b000}} << {place, 3'b000};
+    below_place = ~({WBYTES{1'b1}} << place);
+
+    win_next     = pe_win;
+    fill_next    = pe_fill;
+    lo_next      = pe_lo;
+    end_next     = pe_end;
+    user_next    = pe_user;
+    emitted_next = pe_emitted;
+    open_next    = pe_open;
+    if (take) begin
+        for (j = 0; j < WBYTES; j = j + 1) begin
+            if (!below_place[j]) begin
+                win_next[j*8 +: 8] = shifted[j*8 +: 8];
+            end
+        end
+        fill_next = place + in_count;
+        lo_next   = pe_open ? pe_lo : start_lane;
+        end_next  = in_end;
+        user_next = pe_user || in_user;
+        open_next = 1'b1;
+    end
+
+    // ---- output buffer ----
+    o0_valid_next = o0_valid_reg;
+    o1_valid_next = o1_valid_reg;
+    o0_next       = o0_reg;
+    o1_next       = o1_reg;
+    if (o0_valid_reg && out_ready) begin
+        // head leaves; the second entry (if any) moves up
+        o0_valid_next = o1_valid_reg;
+        o0_next       = o1_reg;
+        o1_valid_next = 1'b0;
+    end
+    if (emit) begin
+        // emit implies the second entry is free
+        if (!o0_valid_next) begin
+            o0_valid_next = 1'b1;
+            o0_next       = e_entry;
+        end else begin
+            o1_valid_next = 1'b1;
+            o1_next       = e_entry;
+        end
+    end
+end
+
+always @(posedge clk) begin
+    win_reg <= win_next;
+    o0_reg  <= o0_next;
+    o1_reg  <= o1_next;
+
+    if (rst || clear) begin
+        fill_reg     <= {LW+1{1'b0}};
+        lo_reg       <= {LW{1'b0}};
+        end_reg      <= 1'b0;
+        user_reg     <= 1'b0;
+        emitted_reg  <= 1'b0;
+        open_reg     <= 1'b0;
+        o0_valid_reg <= 1'b0;
+        o1_valid_reg <= 1'b0;
+    end else begin
+        fill_reg     <= fill_next;
+        lo_reg       <= lo_next;
+        end_reg      <= end_next;
+        user_reg     <= user_next;
+        emitted_reg  <= emitted_next;
+        open_reg     <= open_next;
+        o0_valid_reg <= o0_valid_next;
+        o1_valid_reg <= o1_valid_next;
+    end
+end
+
+endmodule
+
+`resetall
