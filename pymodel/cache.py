@@ -112,7 +112,7 @@ class LineState:
 class _CPage:
     """Cached lines of one physical page."""
 
-    __slots__ = ("valid", "data", "dirty", "devw")
+    __slots__ = ("data", "devw", "dirty", "valid")
 
     def __init__(self, lines: int) -> None:
         self.valid: Bools = np.zeros(lines, dtype=bool)
@@ -229,9 +229,9 @@ class Cache:
 
     def _release(self, frame: int, p: _CPage) -> None:
         """Drop the data copy when it equals memory; drop the page when empty."""
-        if p.data is not None:
-            if (p.dirty is None or not p.dirty.any()) and (p.devw is None or not p.devw.any()):
-                p.data = p.dirty = p.devw = None
+        clean = (p.dirty is None or not p.dirty.any()) and (p.devw is None or not p.devw.any())
+        if p.data is not None and clean:
+            p.data = p.dirty = p.devw = None
         if p.data is None and not p.valid.any():
             self._pages.pop(frame, None)
 

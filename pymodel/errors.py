@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from pymodel.cache import CoherenceEvent
     from pymodel.iommu import FaultRecord
-    from pymodel.records import Leak
+    from pymodel.ndis_types import Leak
 
 __all__ = [
     "AddressPairMismatch",

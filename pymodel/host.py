@@ -333,11 +333,11 @@ class Host:
         for obs in self.observers:
             obs(event)
 
-    def cpu_read(self, va: int, n: int) -> bytes:
-        """CPU load of ``n`` bytes at kernel VA ``va``."""
-        a = self._cpu_target(va, n, "read")
+    def cpu_read(self, va: int, length: int) -> bytes:
+        """CPU load of ``length`` bytes at kernel VA ``va``."""
+        a = self._cpu_target(va, length, "read")
         seq = self.clock.tick()
-        spans = a.phys_spans(va - a.va, n)
+        spans = a.phys_spans(va - a.va, length)
         if a.cached:
             parts = [self.cache.cpu_read(p, ln) for p, ln in spans]
         else:
@@ -346,8 +346,14 @@ class Host:
         if self.observers:
             self._notify(
                 HostAccess(
-                    kind=AccessKind.CPU_READ, address=va, length=n, time=self.clock.now,
-                    seq=seq, phys=tuple(spans), data=data, allocation=a,
+                    kind=AccessKind.CPU_READ,
+                    address=va,
+                    length=length,
+                    time=self.clock.now,
+                    seq=seq,
+                    phys=tuple(spans),
+                    data=data,
+                    allocation=a,
                 )
             )
         return data
@@ -369,24 +375,36 @@ class Host:
         if self.observers:
             self._notify(
                 HostAccess(
-                    kind=AccessKind.CPU_WRITE, address=va, length=n, time=self.clock.now,
-                    seq=seq, phys=tuple(spans), data=src.tobytes(), allocation=a,
+                    kind=AccessKind.CPU_WRITE,
+                    address=va,
+                    length=n,
+                    time=self.clock.now,
+                    seq=seq,
+                    phys=tuple(spans),
+                    data=src.tobytes(),
+                    allocation=a,
                 )
             )
 
-    def flush(self, va: int, n: int, to_device: bool) -> None:
-        """KeFlushIoBuffers on ``[va, va+n)``: write back (``to_device``) or invalidate."""
-        a = self._cpu_target(va, n, "flush")
+    def flush(self, va: int, length: int, to_device: bool) -> None:
+        """KeFlushIoBuffers on ``[va, va+length)``: write back (``to_device``) or invalidate."""
+        a = self._cpu_target(va, length, "flush")
         seq = self.clock.tick()
-        spans = a.phys_spans(va - a.va, n)
+        spans = a.phys_spans(va - a.va, length)
         if a.cached:
             for p, ln in spans:
                 self.cache.flush(p, ln, to_device=to_device)
         if self.observers:
             self._notify(
                 HostAccess(
-                    kind=AccessKind.FLUSH, address=va, length=n, time=self.clock.now,
-                    seq=seq, phys=tuple(spans), to_device=to_device, allocation=a,
+                    kind=AccessKind.FLUSH,
+                    address=va,
+                    length=length,
+                    time=self.clock.now,
+                    seq=seq,
+                    phys=tuple(spans),
+                    to_device=to_device,
+                    allocation=a,
                 )
             )
 
@@ -400,24 +418,35 @@ class Host:
             if self.observers:
                 self._notify(
                     HostAccess(
-                        kind=kind, address=logical, length=n, time=self.clock.now, seq=seq,
-                        fault=fault.record, mapping=fault.record.mapping,
+                        kind=kind,
+                        address=logical,
+                        length=n,
+                        time=self.clock.now,
+                        seq=seq,
+                        fault=fault.record,
+                        mapping=fault.record.mapping,
                     )
                 )
             raise
         return [(s.phys, s.length) for s in spans]
 
-    def dma_read(self, logical: int, n: int) -> bytes:
-        """Device read of ``n`` bytes at logical address ``logical``."""
+    def dma_read(self, logical: int, length: int) -> bytes:
+        """Device read of ``length`` bytes at logical address ``logical``."""
         seq = self.clock.tick()
-        spans = self._translate(AccessKind.DMA_READ, logical, n, Access.READ, seq)
+        spans = self._translate(AccessKind.DMA_READ, logical, length, Access.READ, seq)
         parts = [self.cache.device_read(p, ln) for p, ln in spans]
         data = parts[0].tobytes() if len(parts) == 1 else np.concatenate(parts).tobytes()
         if self.observers:
             self._notify(
                 HostAccess(
-                    kind=AccessKind.DMA_READ, address=logical, length=n, time=self.clock.now,
-                    seq=seq, phys=tuple(spans), data=data, mapping=self.iommu.lookup(logical),
+                    kind=AccessKind.DMA_READ,
+                    address=logical,
+                    length=length,
+                    time=self.clock.now,
+                    seq=seq,
+                    phys=tuple(spans),
+                    data=data,
+                    mapping=self.iommu.lookup(logical),
                 )
             )
         return data
@@ -438,7 +467,9 @@ class Host:
             else:
                 mask = np.asarray(byte_enable).reshape(-1).astype(bool)
             if len(mask) != n:
-                raise ConfigError(f"byte_enable must have {n} entries, one per data byte, not {len(mask)}")
+                raise ConfigError(
+                    f"byte_enable must have {n} entries, one per data byte, not {len(mask)}"
+                )
         seq = self.clock.tick()
         spans = self._translate(AccessKind.DMA_WRITE, logical, n, Access.WRITE, seq)
         pos = 0
@@ -449,8 +480,13 @@ class Host:
         if self.observers:
             self._notify(
                 HostAccess(
-                    kind=AccessKind.DMA_WRITE, address=logical, length=n, time=self.clock.now,
-                    seq=seq, phys=tuple(spans), data=src.tobytes(),
+                    kind=AccessKind.DMA_WRITE,
+                    address=logical,
+                    length=n,
+                    time=self.clock.now,
+                    seq=seq,
+                    phys=tuple(spans),
+                    data=src.tobytes(),
                     byte_enable=None if mask is None else mask.astype(np.uint8).tobytes(),
                     mapping=self.iommu.lookup(logical),
                 )

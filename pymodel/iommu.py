@@ -174,7 +174,9 @@ class Iommu:
         if base % page_size:
             raise ConfigError(f"logical base must be page aligned, not {base:#x}")
         if not 1 <= guard_pages[0] <= guard_pages[1]:
-            raise ConfigError(f"guard_pages must be (min, max) with 1 <= min <= max, not {guard_pages}")
+            raise ConfigError(
+                f"guard_pages must be (min, max) with 1 <= min <= max, not {guard_pages}"
+            )
         self.clock = clock
         self.page_size = page_size
         self._rng = random.Random(f"pymodel-iommu-{seed}")
@@ -289,7 +291,11 @@ class Iommu:
         for j in (i - 1, i):
             if 0 <= j < len(self._live_starts):
                 m = self._all[self._live_starts[j]]
-                d = 0 if m.contains(logical) else min(abs(logical - m.logical), abs(logical - (m.end - 1)))
+                d = (
+                    0
+                    if m.contains(logical)
+                    else min(abs(logical - m.logical), abs(logical - (m.end - 1)))
+                )
                 if best is None or d < best_d:
                     best, best_d = m, d
         return best

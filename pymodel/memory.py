@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
+from typing import cast
 
 import numpy as np
 import numpy.typing as npt
@@ -52,8 +53,8 @@ U8 = npt.NDArray[np.uint8]
 def as_u8(data: bytes | bytearray | memoryview | npt.NDArray[np.generic]) -> U8:
     """View ``data`` as a flat ``uint8`` array (no copy when possible)."""
     if isinstance(data, np.ndarray):
-        arr = data.reshape(-1)
-        return arr if arr.dtype == np.uint8 else arr.view(np.uint8)
+        flat = data.reshape(-1)
+        return cast(U8, flat if flat.dtype == np.uint8 else flat.view(np.uint8))
     return np.frombuffer(data, dtype=np.uint8)
 
 
@@ -201,7 +202,9 @@ class PhysicalMemory:
         if limit >= self.num_frames:
             available = self._free
         else:
-            available = sum(min(c, limit - s) for s, c in zip(starts, lens, strict=True) if s < limit)
+            available = sum(
+                min(c, limit - s) for s, c in zip(starts, lens, strict=True) if s < limit
+            )
         if available < count:
             raise OutOfMemory(
                 f"{count} frames requested{self._limit_text(limit)}, only {available} free"
