@@ -292,19 +292,23 @@ class Cache:
 
     def _writeback(self, frame: int, p: _CPage, lines: npt.NDArray[np.intp], cause: str) -> None:
         """Write back the dirty ones among ``lines`` (whole lines) and mark them clean."""
-        if p.dirty is None or p.data is None:
+        if p.dirty is None or p.data is None or not len(lines):
             return
         L = self.line_size
-        for li in lines.tolist():
-            a, b = li * L, li * L + L
-            if not p.dirty[a:b].any():
-                continue
-            if p.devw is not None and p.devw[a:b].any():
-                line = frame * self.page_size + a
-                self._record(CoherenceKind.LOST_DEVICE_WRITE, line, p.devw[a:b].copy(), cause)
-                p.devw[a:b] = False
-            self.memory.write(frame * self.page_size + a, p.data[a:b])
-            p.dirty[a:b] = False
+        chosen = np.zeros(self._lpp, dtype=bool)
+        chosen[lines] = True
+        back = chosen & p.dirty.reshape(-1, L).any(axis=1)
+        if not back.any():
+            return
+        if p.devw is not None:
+            devw = p.devw.reshape(-1, L)
+            for li in np.flatnonzero(back & devw.any(axis=1)).tolist():
+                line = frame * self.page_size + li * L
+                self._record(CoherenceKind.LOST_DEVICE_WRITE, line, devw[li].copy(), cause)
+                devw[li] = False
+        byte_mask = np.repeat(back, L)
+        self.memory.write(frame * self.page_size, p.data, byte_mask)
+        p.dirty[byte_mask] = False
 
     def _invalidate(self, frame: int, p: _CPage, lines: list[int]) -> None:
         """Drop ``lines`` (which must be valid) without writing them back."""
@@ -391,17 +395,18 @@ class Cache:
 
     def purge(self, phys: int, n: int) -> None:
         """Write back and drop every line of the range, silently (memory being freed)."""
+        if not self._pages:
+            return
         L = self.line_size
         for frame, off, ln, _pos in self._chunks(phys, n):
             p = self._pages.get(frame)
             if p is None:
                 continue
             lines = np.flatnonzero(p.valid[off // L : (off + ln - 1) // L + 1]) + off // L
-            if p.dirty is not None and p.data is not None:
+            if p.devw is not None:
                 for li in lines.tolist():
-                    a = li * L
-                    if p.dirty[a : a + L].any():
-                        self.memory.write(frame * self.page_size + a, p.data[a : a + L])
+                    p.devw[li * L : li * L + L] = False  # being freed: nothing is lost
+            self._writeback(frame, p, lines, "purge")
             self._invalidate(frame, p, lines.tolist())
             self._release(frame, p)
 

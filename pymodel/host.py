@@ -14,11 +14,12 @@ with a ``HostAccess`` after every CPU or device access (and before a
 
 from __future__ import annotations
 
+import copy
 import enum
 import random
 from bisect import bisect_right
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
@@ -285,7 +286,10 @@ class Host:
         if a.la is not None:
             self.iommu.unmap(a.la, site=site)
         self.memory.release_frames(a.runs)
-        freed = replace(a, freed_time=self.clock.now, freed_seq=self.clock.seq, freed_site=site)
+        freed = copy.copy(a)  # cheaper than dataclasses.replace; not yet shared
+        object.__setattr__(freed, "freed_time", self.clock.now)
+        object.__setattr__(freed, "freed_seq", self.clock.seq)
+        object.__setattr__(freed, "freed_site", site)
         self._allocs[va] = freed
         return freed
 

@@ -15,10 +15,11 @@ past its length faults even when the page has room left.
 
 from __future__ import annotations
 
+import copy
 import enum
 import random
 from bisect import bisect_right, insort
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from itertools import accumulate
 
 from pymodel.clock import Clock
@@ -268,7 +269,10 @@ class Iommu:
         if m is None or not m.live:
             state = "never mapped" if m is None else "already freed"
             raise PyModelError(f"cannot unmap LA {logical:#x}: {state}")
-        freed = replace(m, freed_time=self.clock.now, freed_seq=self.clock.seq, freed_site=site)
+        freed = copy.copy(m)  # cheaper than dataclasses.replace; not yet shared
+        object.__setattr__(freed, "freed_time", self.clock.now)
+        object.__setattr__(freed, "freed_seq", self.clock.seq)
+        object.__setattr__(freed, "freed_site", site)
         self._all[logical] = freed
         i = bisect_right(self._live_starts, logical) - 1
         del self._live_starts[i]
