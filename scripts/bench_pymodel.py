@@ -12,8 +12,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from pymodel import Host, NdisSystem  # noqa: E402
-from pymodel.ndis import (  # noqa: E402
+from pymodel import Host, NdisSystem
+from pymodel.ndis import (
     NDIS_SG_DMA_DESCRIPTION,
     NDIS_STATUS_SUCCESS,
     NdisMAllocateSharedMemory,
