@@ -6,6 +6,7 @@ import logging
 import random
 
 import cocotb
+import cocotb.regression
 from cocotb.clock import Clock
 from cocotb.triggers import RisingEdge
 
@@ -13,12 +14,24 @@ __all__ = ["CLOCK_NS", "seeded_random", "start_clock", "reset_dut", "param"]
 
 CLOCK_NS = 4
 
+# the benches' own loggers (tb.*) report at INFO like cocotb's
+logging.getLogger("tb").setLevel(logging.INFO)
+
 
 def seeded_random(name: str) -> tuple[random.Random, int]:
-    """A private random generator seeded from the simulation seed (printed on failure)."""
-    seed = int(cocotb.RANDOM_SEED)
-    logging.getLogger(f"tb.{name}").info("random seed %d (replay with seed=%d)", seed, seed)
-    return random.Random(seed), seed
+    """A private random generator for the running test, and the seed that replays it.
+
+    The generator is seeded with cocotb's per-test seed (derived from the
+    regression seed and the test name); the returned seed is the regression
+    seed: ``run_sim(..., seed=<it>)`` (COCOTB_RANDOM_SEED) replays the test.
+    """
+    manager = getattr(cocotb.regression, "_manager_inst", None)
+    regression_seed = int(getattr(manager, "_regression_seed", cocotb.RANDOM_SEED))
+    logging.getLogger(f"tb.{name}").info(
+        "random seed %d (replay with run_sim(..., seed=%d), i.e. COCOTB_RANDOM_SEED)",
+        regression_seed, regression_seed,
+    )
+    return random.Random(int(cocotb.RANDOM_SEED)), regression_seed
 
 
 def start_clock(clk) -> None:
