@@ -132,25 +132,25 @@ always @(posedge clk) begin
     end
 end
 
-reg [2:0]  wb_state_reg = WB_IDLE, wb_state_next;
-reg [15:0] ls_reg = 16'd0, ls_next;           // first index of the current line
-reg [15:0] head_reg = 16'd0, head_next;
-reg [15:0] cpl_ptr_reg = 16'd0, cpl_ptr_next;
-reg [31:0] timer_reg = 32'd0, timer_next;
-reg        err_seen_reg = 1'b0, err_seen_next;
-reg [3:0]  wb_snap_reg = 4'd0, wb_snap_next;  // of them complete (from ls)
-reg [3:0]  wb_hoff_reg = 4'd0, wb_hoff_next;  // HEAD - ls when issued
-reg [5:0]  beat_reg = 6'd0, beat_next;
-reg [5:0]  beats_reg = 6'd0, beats_next;
-reg        acc_irq_reg = 1'b0, acc_irq_next;
-reg [3:0]  acc_eop_reg = 4'd0, acc_eop_next;
-reg [63:0] req_addr_reg = 64'd0, req_addr_next;
-reg [15:0] req_len_reg = 16'd0, req_len_next;
-reg        irq_req_reg = 1'b0, irq_req_next;
-reg [3:0]  pkt_inc_reg = 4'd0, pkt_inc_next;
-reg        partial_reg = 1'b0, partial_next;
-reg        err_valid_reg = 1'b0, err_valid_next;
-reg [15:0] err_index_reg = 16'd0, err_index_next;
+reg [2:0]  wb_state_reg, wb_state_next;
+reg [15:0] ls_reg, ls_next;           // first index of the current line
+reg [15:0] head_reg, head_next;
+reg [15:0] cpl_ptr_reg, cpl_ptr_next;
+reg [31:0] timer_reg, timer_next;
+reg        err_seen_reg, err_seen_next;
+reg [3:0]  wb_snap_reg, wb_snap_next;  // of them complete (from ls)
+reg [3:0]  wb_hoff_reg, wb_hoff_next;  // HEAD - ls when issued
+reg [5:0]  beat_reg, beat_next;
+reg [5:0]  beats_reg, beats_next;
+reg        acc_irq_reg, acc_irq_next;
+reg [3:0]  acc_eop_reg, acc_eop_next;
+reg [63:0] req_addr_reg, req_addr_next;
+reg [15:0] req_len_reg, req_len_next;
+reg        irq_req_reg, irq_req_next;
+reg [3:0]  pkt_inc_reg, pkt_inc_next;
+reg        partial_reg, partial_next;
+reg        err_valid_reg, err_valid_next;
+reg [15:0] err_index_reg, err_index_next;
 
 // ---- the write's data: beat `beat_reg` of descriptors [ls, ls + wb_n) ----
 wire [DATA_WIDTH-1:0] beat_data;

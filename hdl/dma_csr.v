@@ -126,15 +126,15 @@ initial begin
 end
 
 // internal reset: external reset or the soft-reset pulse
-reg  soft_rst_reg = 1'b0, soft_rst_next;
+reg  soft_rst_reg, soft_rst_next;
 wire rst_int = rst || soft_rst_reg;
 
 // ---------------------------------------------------------------------------
 // AXI-Lite handshakes (reset by `rst` only: a soft reset never loses a response)
 // ---------------------------------------------------------------------------
-reg        bvalid_reg = 1'b0;
-reg        rvalid_reg = 1'b0;
-reg [31:0] rdata_reg = 32'd0, rdata_next;
+reg        bvalid_reg;
+reg        rvalid_reg;
+reg [31:0] rdata_reg, rdata_next;
 
 wire do_write = s_axil_awvalid && s_axil_wvalid && !bvalid_reg;
 wire do_read  = s_axil_arvalid && !rvalid_reg;
@@ -170,22 +170,22 @@ wire [11:0] woff = {4'd0, waddr[7:0]};
 // ---------------------------------------------------------------------------
 // Registers
 // ---------------------------------------------------------------------------
-reg        srst_pend_reg = 1'b0, srst_pend_next;
-reg [31:0] cache_line_reg = CACHE_LINE_RESET, cache_line_next;
-reg [31:0] wb_delay_reg = WB_DELAY_RESET, wb_delay_next;
-reg [4:0]  irq_status_reg = 5'd0, irq_status_next;
-reg [4:0]  irq_enable_reg = 5'd0, irq_enable_next;
-reg [31:0] rx_drop_count_reg = 32'd0, rx_drop_count_next;
-reg [31:0] rx_err_count_reg = 32'd0, rx_err_count_next;
-reg [31:0] wb_partial_count_reg = 32'd0, wb_partial_count_next;
-reg [31:0] tx_base_lo_reg = 32'd0, tx_base_lo_next;
-reg [31:0] tx_base_hi_reg = 32'd0, tx_base_hi_next;
-reg [31:0] tx_size_reg = 32'd0, tx_size_next;
-reg [31:0] tx_pkt_count_reg = 32'd0, tx_pkt_count_next;
-reg [31:0] rx_base_lo_reg = 32'd0, rx_base_lo_next;
-reg [31:0] rx_base_hi_reg = 32'd0, rx_base_hi_next;
-reg [31:0] rx_size_reg = 32'd0, rx_size_next;
-reg [31:0] rx_pkt_count_reg = 32'd0, rx_pkt_count_next;
+reg        srst_pend_reg, srst_pend_next;
+reg [31:0] cache_line_reg, cache_line_next;
+reg [31:0] wb_delay_reg, wb_delay_next;
+reg [4:0]  irq_status_reg, irq_status_next;
+reg [4:0]  irq_enable_reg, irq_enable_next;
+reg [31:0] rx_drop_count_reg, rx_drop_count_next;
+reg [31:0] rx_err_count_reg, rx_err_count_next;
+reg [31:0] wb_partial_count_reg, wb_partial_count_next;
+reg [31:0] tx_base_lo_reg, tx_base_lo_next;
+reg [31:0] tx_base_hi_reg, tx_base_hi_next;
+reg [31:0] tx_size_reg, tx_size_next;
+reg [31:0] tx_pkt_count_reg, tx_pkt_count_next;
+reg [31:0] rx_base_lo_reg, rx_base_lo_next;
+reg [31:0] rx_base_hi_reg, rx_base_hi_next;
+reg [31:0] rx_size_reg, rx_size_next;
+reg [31:0] rx_pkt_count_reg, rx_pkt_count_next;
 
 // ring state machines
 wire [1:0]  tx_state;

@@ -104,16 +104,16 @@ localparam [2:0] F_RSP   = 3'd2;  // receiving descriptors
 localparam [2:0] F_DRAIN = 3'd3;  // read error: discarding the rest of the request
 localparam [2:0] F_HALT  = 3'd4;  // stopped after a read error, until clear
 
-reg [2:0]    fetch_state_reg = F_IDLE, fetch_state_next;
-reg [15:0]   fetch_ptr_reg = 16'd0, fetch_ptr_next;
-reg [15:0]   fetched_ptr_reg = 16'd0, fetched_ptr_next;
-reg [15:0]   first_reg = 16'd0, first_next;      // first index of the request
-reg [15:0]   rem_reg = 16'd0, rem_next;          // descriptors still to arrive
-reg [PW-1:0] pos_reg = {PW{1'b0}}, pos_next;
-reg [63:0]   req_addr_reg = 64'd0, req_addr_next;
-reg [15:0]   req_len_reg = 16'd0, req_len_next;
-reg          err_valid_reg = 1'b0, err_valid_next;
-reg [15:0]   err_index_reg = 16'd0, err_index_next;
+reg [2:0]    fetch_state_reg, fetch_state_next;
+reg [15:0]   fetch_ptr_reg, fetch_ptr_next;
+reg [15:0]   fetched_ptr_reg, fetched_ptr_next;
+reg [15:0]   first_reg, first_next;      // first index of the request
+reg [15:0]   rem_reg, rem_next;          // descriptors still to arrive
+reg [PW-1:0] pos_reg, pos_next;
+reg [63:0]   req_addr_reg, req_addr_next;
+reg [15:0]   req_len_reg, req_len_next;
+reg          err_valid_reg, err_valid_next;
+reg [15:0]   err_index_reg, err_index_next;
 
 wire [FCW-1:0] fifo_count;
 wire           fifo_in_ready;

@@ -72,17 +72,17 @@ localparam [1:0] ST_RUN     = RING_STATE_RUN;
 localparam [1:0] ST_DRAIN   = RING_STATE_DRAIN;
 localparam [1:0] ST_STOPPED = RING_STATE_STOPPED;
 
-reg [1:0]  ring_state_reg = ST_IDLE, ring_state_next;
-reg        enable_reg = 1'b0, enable_next;
-reg        clear_reg = 1'b0, clear_next;
-reg        stop_irq_reg = 1'b0, stop_irq_next;
-reg [15:0] tail_reg = 16'd0, tail_next;
-reg        err_flag_reg = 1'b0, err_flag_next;
-reg [7:0]  err_code_reg = 8'd0, err_code_next;
-reg [15:0] err_index_reg = 16'd0, err_index_next;
+reg [1:0]  ring_state_reg, ring_state_next;
+reg        enable_reg, enable_next;
+reg        clear_reg, clear_next;
+reg        stop_irq_reg, stop_irq_next;
+reg [15:0] tail_reg, tail_next;
+reg        err_flag_reg, err_flag_next;
+reg [7:0]  err_code_reg, err_code_next;
+reg [15:0] err_index_reg, err_index_next;
 reg [63:0] base_reg, base_next;
-reg [3:0]  size_log2_reg = 4'd0, size_log2_next;
-reg [1:0]  line_log2_reg = 2'd2, line_log2_next;
+reg [3:0]  size_log2_reg, size_log2_next;
+reg [1:0]  line_log2_reg, line_log2_next;
 
 reg        start;
 reg        cfg_ok;

@@ -1,0 +1,534 @@
+`resetall
+`timescale 1ns / 1ps
+`default_nettype none
+
+// dma_rx -- RX data mover: buffered packets -> posted buffers -> completions.
+//
+// Takes one packet (length L from dma_rx_ingress) at a time:
+//   error flag          -> drop its beats, `err_inc` (RX_ERR_COUNT);
+//   ring not running    -> drop, `drop_inc` (RX_DROP_COUNT, IRQ_RX_DROP);
+//   otherwise gather descriptors into a window of up to WINDOW until their LEN
+//   sum covers L. If the ring runs dry (`ring_empty`), the window is full, or
+//   `run` drops first, the packet is dropped and counted (`drop_inc`) and the
+//   gathered descriptors stay for the next packet.
+//   A descriptor with LEN 0 or > 16384 reports its error at once; when the
+//   writes already issued are done, the descriptors gathered before it are
+//   completed unused (WB_LEN 0, DONE) so completions stay in index order, it
+//   completes with DONE|ERR and its code, and the packet is dropped (counted).
+// Covered: for each buffer a write request of min(remaining, LEN) bytes at
+// ADDR, the bytes realigned to ADDR's lane (one dma_realign unit per buffer;
+// a packet beat that straddles two buffers is fed twice, once per part).
+//
+// Completions: every write is recorded in a ring of PEND_DEPTH entries
+// {index, WB_LEN, EOP}; its `done` marks it (with ERR_DATA_WRITE on a write
+// error, which is also reported to the ring); completions leave in order, so
+// a descriptor is never written back before its data is in memory, while
+// later writes are issued without waiting for earlier dones. After a write
+// error no further completion is passed on.
+//
+// `quiesce` (soft reset pending) holds the unit at a packet boundary;
+// `boundary` says it is there. `busy` = a packet is being written or any
+// write or completion is outstanding.
+module dma_rx #(
+    // AXI data width in bits: 32, 64, 128 or 256
+    parameter DATA_WIDTH = 64
+) (
+    input  wire                  clk,
+    input  wire                  rst,
+    input  wire                  clear,
+    input  wire                  run,
+    input  wire                  quiesce,
+
+    // packets from dma_rx_ingress
+    input  wire                  len_valid,
+    output wire                  len_ready,
+    input  wire [15:0]           len_bytes,
+    input  wire                  len_err,
+    input  wire                  pkt_valid,
+    output wire                  pkt_ready,
+    input  wire [DATA_WIDTH-1:0] pkt_data,
+
+    // descriptors from dma_desc_fetch
+    input  wire                  d_valid,
+    output wire                  d_ready,
+    input  wire [15:0]           d_index,
+    input  wire [127:0]          d_desc,
+    input  wire                  ring_empty,
+
+    // write client of dma_axi_wr
+    output wire                  req_valid,
+    input  wire                  req_ready,
+    output wire [63:0]           req_addr,
+    output wire [15:0]           req_len,
+    output wire                  wdat_valid,
+    input  wire                  wdat_ready,
+    output wire [DATA_WIDTH-1:0] wdat_data,
+    input  wire                  done_valid,
+    input  wire                  done_err,
+
+    // completions to dma_cpl_write
+    output wire                  cpl_valid,
+    input  wire                  cpl_ready,
+    output wire [15:0]           cpl_index,
+    output wire [15:0]           cpl_wb_len,
+    output wire [7:0]            cpl_status,
+    output wire [7:0]            cpl_err,
+
+    output wire                  err_valid,
+    output wire [7:0]            err_code,
+    output wire [15:0]           err_index,
+    output wire                  drop_inc,
+    output wire                  err_inc,
+    output wire                  busy,
+    output wire                  boundary
+);
+
+/* verilator lint_off UNUSEDPARAM */
+`include "dma_regs.vh"
+/* verilator lint_on UNUSEDPARAM */
+
+// bytes per beat
+localparam BYTES = DATA_WIDTH / 8;
+// bits of a lane index
+localparam LW = $clog2(BYTES);
+// BYTES, as a lane count
+localparam [LW:0] LANE_END = {1'b1, {LW{1'b0}}};
+// BYTES - 1, as an integer
+localparam integer BYTES_M1_I = BYTES - 1;
+// BYTES - 1, as a byte count
+localparam [16:0] BYTES_M1 = BYTES_M1_I[16:0];
+// descriptors the window gathers for one packet
+localparam WINDOW = 8;
+// bits of a window count
+localparam WCW = $clog2(WINDOW) + 1;
+// writes awaiting completion
+localparam PEND_DEPTH = 16;
+// bits of a pending-ring index
+localparam PW = $clog2(PEND_DEPTH);
+
+// descriptor status values
+localparam [7:0] STS_DONE = 8'd1 << DESC_STS_DONE;
+localparam [7:0] STS_EOP  = 8'd1 << DESC_STS_EOP;
+localparam [7:0] STS_ERR  = 8'd1 << DESC_STS_ERR;
+
+initial begin
+    if (DATA_WIDTH != 32 && DATA_WIDTH != 64 && DATA_WIDTH != 128 && DATA_WIDTH != 256) begin
+        $fatal(1, "dma_rx: DATA_WIDTH must be 32, 64, 128 or 256, not %0d (instance %m)",
+            DATA_WIDTH);
+    end
+end
+
+// packet states
+localparam [2:0] X_IDLE   = 3'd0;  // waiting for a packet
+localparam [2:0] X_GATHER = 3'd1;  // gathering descriptors until L is covered
+localparam [2:0] X_SETUP  = 3'd2;  // requesting the write into the next buffer
+localparam [2:0] X_DATA   = 3'd3;  // moving the buffer's bytes
+localparam [2:0] X_DROP   = 3'd4;  // discarding the packet's beats
+localparam [2:0] X_BAD    = 3'd5;  // bad descriptor: waiting for earlier writes
+localparam [2:0] X_BADW   = 3'd6;  // bad descriptor: completing the window, then it
+
+reg [2:0]    rx_state_reg, rx_state_next;
+reg [15:0]   pkt_len_reg, pkt_len_next;
+reg [15:0]   rem_reg, rem_next;          // packet bytes still to write
+reg [15:0]   brem_reg, brem_next;        // bytes still to write into this buffer
+reg [LW-1:0] cur_lo_reg, cur_lo_next;    // first unwritten lane of the head beat
+reg [LW-1:0] start_lane_reg, start_lane_next;
+reg [15:0]   drop_beats_reg, drop_beats_next;
+reg [17:0]   win_sum_reg, win_sum_next;
+reg [15:0]   bad_index_reg, bad_index_next;
+reg [7:0]    bad_code_reg, bad_code_next;
+reg          req_valid_reg, req_valid_next;
+reg [63:0]   req_addr_reg, req_addr_next;
+reg [15:0]   req_len_reg, req_len_next;
+reg          err_valid_reg, err_valid_next;
+reg [7:0]    err_code_reg, err_code_next;
+reg [15:0]   err_index_reg, err_index_next;
+reg          err_seen_reg, err_seen_next;
+reg          drop_inc_reg, drop_inc_next;
+reg          err_inc_reg, err_inc_next;
+reg          cpl_valid_reg, cpl_valid_next;
+reg [15:0]   cpl_index_reg, cpl_index_next;
+reg [15:0]   cpl_wb_len_reg, cpl_wb_len_next;
+reg [7:0]    cpl_status_reg, cpl_status_next;
+reg [7:0]    cpl_err_reg, cpl_err_next;
+reg          cpl_stop_reg, cpl_stop_next;
+
+// pending ring: [rd, dn) done, [dn, wr) awaiting done
+reg [15:0]   p_index_mem [0:PEND_DEPTH-1];
+reg [15:0]   p_len_mem [0:PEND_DEPTH-1];
+reg [PEND_DEPTH-1:0] p_eop_reg;
+reg [PEND_DEPTH-1:0] p_err_reg;
+reg [PW:0]   wr_ptr_reg, wr_ptr_next;
+reg [PW:0]   dn_ptr_reg, dn_ptr_next;
+reg [PW:0]   rd_ptr_reg, rd_ptr_next;
+
+wire [15:0] rd_index = p_index_mem[rd_ptr_reg[PW-1:0]];
+wire [15:0] rd_len   = p_len_mem[rd_ptr_reg[PW-1:0]];
+wire [15:0] dn_index = p_index_mem[dn_ptr_reg[PW-1:0]];
+wire        pend_full = (wr_ptr_reg - rd_ptr_reg) == PEND_DEPTH[PW:0];
+
+// ---- descriptor at the fetch FIFO head ----
+wire [63:0] d_addr = d_desc[DESC_ADDR_LSB +: DESC_ADDR_BITS];
+wire [15:0] d_len  = d_desc[DESC_LEN_LSB +: DESC_LEN_BITS];
+wire        d_bad  = d_len == 16'd0 || d_len > MAX_DESC_LEN[15:0];
+// the rest of the descriptor is the device's, reserved, or TX-only
+wire [47:0] unused_desc = d_desc[127:80];
+
+// ---- window of gathered descriptors ----
+wire           win_in_ready;
+wire           win_out_valid;
+reg            win_out_ready;
+wire [95:0]    win_out;
+wire [WCW-1:0] win_count;
+reg            win_push;
+wire [15:0]    w_index = win_out[95:80];
+wire [15:0]    w_len   = win_out[79:64];
+wire [63:0]    w_addr  = win_out[63:0];
+
+dma_fifo #(
+    .WIDTH(96),
+    .DEPTH(WINDOW)
+) window_inst (
+    .clk(clk),
+    .rst(rst),
+    .clear(clear),
+    .in_valid(win_push),
+    .in_ready(win_in_ready),
+    .in_data({d_index, d_len, d_addr}),
+    .out_valid(win_out_valid),
+    .out_ready(win_out_ready),
+    .out_data(win_out),
+    .count(win_count)
+);
+
+// ---- realigner: packet bytes -> buffer lanes ----
+wire ra_ready;
+wire [DATA_WIDTH/8-1:0] unused_keep;
+wire unused_last;
+wire unused_user;
+
+reg          ra_valid;
+reg [LW:0]   avail;
+reg [15:0]   take16;
+reg [LW:0]   take;
+reg [LW:0]   ra_hi;
+reg          ra_end;
+reg          beat_pop;
+
+dma_realign #(
+    .DATA_WIDTH(DATA_WIDTH)
+) realign_inst (
+    .clk(clk),
+    .rst(rst),
+    .clear(clear),
+    .in_valid(ra_valid),
+    .in_ready(ra_ready),
+    .in_data(pkt_data),
+    .in_lo(cur_lo_reg),
+    .in_hi(ra_hi),
+    .in_end(ra_end),
+    .in_user(1'b0),
+    .start_lane(start_lane_reg),
+    .out_valid(wdat_valid),
+    .out_ready(wdat_ready),
+    .out_data(wdat_data),
+    .out_keep(unused_keep),
+    .out_last(unused_last),
+    .out_user(unused_user)
+);
+
+reg        len_ready_int;
+reg        pkt_ready_int;
+reg        d_ready_int;
+reg        pend_push;
+reg [15:0] setup_n;
+reg        cpl_free;
+reg [16:0] beats17;
+
+always @* begin
+    rx_state_next    = rx_state_reg;
+    pkt_len_next     = pkt_len_reg;
+    rem_next         = rem_reg;
+    brem_next        = brem_reg;
+    cur_lo_next      = cur_lo_reg;
+    start_lane_next  = start_lane_reg;
+    drop_beats_next  = drop_beats_reg;
+    win_sum_next     = win_sum_reg;
+    bad_index_next   = bad_index_reg;
+    bad_code_next    = bad_code_reg;
+    req_valid_next   = req_valid_reg && !req_ready;
+    req_addr_next    = req_addr_reg;
+    req_len_next     = req_len_reg;
+    err_valid_next   = 1'b0;
+    err_code_next    = err_code_reg;
+    err_index_next   = err_index_reg;
+    err_seen_next    = err_seen_reg;
+    drop_inc_next    = 1'b0;
+    err_inc_next     = 1'b0;
+    cpl_valid_next   = cpl_valid_reg && !cpl_ready;
+    cpl_index_next   = cpl_index_reg;
+    cpl_wb_len_next  = cpl_wb_len_reg;
+    cpl_status_next  = cpl_status_reg;
+    cpl_err_next     = cpl_err_reg;
+    cpl_stop_next    = cpl_stop_reg;
+    wr_ptr_next      = wr_ptr_reg;
+    dn_ptr_next      = dn_ptr_reg;
+    rd_ptr_next      = rd_ptr_reg;
+
+    len_ready_int = 1'b0;
+    pkt_ready_int = 1'b0;
+    d_ready_int   = 1'b0;
+    win_push      = 1'b0;
+    win_out_ready = 1'b0;
+    pend_push     = 1'b0;
+    ra_valid      = 1'b0;
+    cpl_free      = !cpl_valid_reg || cpl_ready;
+    setup_n       = (rem_reg < w_len) ? rem_reg : w_len;
+    beats17       = ({1'b0, len_bytes} + BYTES_M1) >> LW;
+
+    // bytes of the head beat that go into the current buffer
+    avail  = LANE_END - {1'b0, cur_lo_reg};
+    take16 = {{15-LW{1'b0}}, avail};
+    if (rem_reg < take16) begin
+        take16 = rem_reg;
+    end
+    if (brem_reg < take16) begin
+        take16 = brem_reg;
+    end
+    take     = take16[LW:0];
+    ra_hi    = {1'b0, cur_lo_reg} + take;
+    ra_end   = take16 == brem_reg;
+    beat_pop = ra_hi == LANE_END || take16 == rem_reg;
+
+    case (rx_state_reg)
+        X_IDLE: begin
+            if (len_valid && !quiesce) begin
+                len_ready_int   = 1'b1;
+                pkt_len_next    = len_bytes;
+                rem_next        = len_bytes;
+                cur_lo_next     = {LW{1'b0}};
+                drop_beats_next = beats17[15:0];
+                if (len_err) begin
+                    err_inc_next  = 1'b1;
+                    rx_state_next = X_DROP;
+                end else if (!run) begin
+                    drop_inc_next = 1'b1;
+                    rx_state_next = X_DROP;
+                end else begin
+                    rx_state_next = X_GATHER;
+                end
+            end
+        end
+        X_GATHER: begin
+            if (!run) begin
+                drop_inc_next = 1'b1;
+                rx_state_next = X_DROP;
+            end else if (win_sum_reg >= {2'b00, pkt_len_reg}) begin
+                rx_state_next = X_SETUP;
+            end else if (win_count == WINDOW[WCW-1:0]) begin
+                drop_inc_next = 1'b1;
+                rx_state_next = X_DROP;
+            end else if (d_valid) begin
+                if (d_bad) begin
+                    d_ready_int    = 1'b1;
+                    bad_index_next = d_index;
+                    bad_code_next  = (d_len == 16'd0) ? ERR_ZERO_LEN : ERR_TOO_LONG;
+                    err_valid_next = 1'b1;
+                    err_code_next  = (d_len == 16'd0) ? ERR_ZERO_LEN : ERR_TOO_LONG;
+                    err_index_next = d_index;
+                    rx_state_next  = X_BAD;
+                end else if (win_in_ready) begin
+                    d_ready_int  = 1'b1;
+                    win_push     = 1'b1;
+                    win_sum_next = win_sum_reg + {2'b00, d_len};
+                end
+            end else if (ring_empty) begin
+                drop_inc_next = 1'b1;
+                rx_state_next = X_DROP;
+            end
+        end
+        X_SETUP: begin
+            if (win_out_valid && (!req_valid_reg || req_ready) && !pend_full) begin
+                win_out_ready   = 1'b1;
+                win_sum_next    = win_sum_reg - {2'b00, w_len};
+                req_valid_next  = 1'b1;
+                req_addr_next   = w_addr;
+                req_len_next    = setup_n;
+                pend_push       = 1'b1;
+                wr_ptr_next     = wr_ptr_reg + 1'b1;
+                brem_next       = setup_n;
+                start_lane_next = w_addr[LW-1:0];
+                rx_state_next   = X_DATA;
+            end
+        end
+        X_DATA: begin
+            ra_valid = pkt_valid;
+            if (pkt_valid && ra_ready) begin
+                pkt_ready_int = beat_pop;
+                cur_lo_next   = beat_pop ? {LW{1'b0}} : ra_hi[LW-1:0];
+                rem_next      = rem_reg - take16;
+                brem_next     = brem_reg - take16;
+                if (ra_end) begin
+                    rx_state_next = (take16 == rem_reg) ? X_IDLE : X_SETUP;
+                end
+            end
+        end
+        X_DROP: begin
+            pkt_ready_int = 1'b1;
+            if (pkt_valid) begin
+                drop_beats_next = drop_beats_reg - 16'd1;
+                if (drop_beats_reg == 16'd1) begin
+                    rx_state_next = X_IDLE;
+                end
+            end
+        end
+        X_BAD: begin
+            if (wr_ptr_reg == rd_ptr_reg && !req_valid_reg && !cpl_valid_reg) begin
+                rx_state_next = X_BADW;
+            end
+        end
+        default: begin // X_BADW
+            if (win_count != {WCW{1'b0}}) begin
+                if (win_out_valid && cpl_free) begin
+                    // gathered before the bad one: returned unused
+                    win_out_ready   = 1'b1;
+                    win_sum_next    = win_sum_reg - {2'b00, w_len};
+                    cpl_valid_next  = 1'b1;
+                    cpl_index_next  = w_index;
+                    cpl_wb_len_next = 16'd0;
+                    cpl_status_next = STS_DONE;
+                    cpl_err_next    = ERR_NONE;
+                end
+            end else if (cpl_free) begin
+                cpl_valid_next  = 1'b1;
+                cpl_index_next  = bad_index_reg;
+                cpl_wb_len_next = 16'd0;
+                cpl_status_next = STS_DONE | STS_ERR;
+                cpl_err_next    = bad_code_reg;
+                drop_inc_next   = 1'b1;
+                rx_state_next   = X_DROP;
+            end
+        end
+    endcase
+
+    // ---- write dones ----
+    if (done_valid) begin
+        dn_ptr_next = dn_ptr_reg + 1'b1;
+        if (done_err && !err_seen_reg) begin
+            err_seen_next  = 1'b1;
+            err_valid_next = 1'b1;
+            err_code_next  = ERR_DATA_WRITE;
+            err_index_next = dn_index;
+        end
+    end
+
+    // ---- completions, in order (the pending ring is empty in X_BADW) ----
+    if (rd_ptr_reg != dn_ptr_reg) begin
+        if (cpl_stop_reg) begin
+            rd_ptr_next = rd_ptr_reg + 1'b1;
+        end else if (cpl_free) begin
+            rd_ptr_next     = rd_ptr_reg + 1'b1;
+            cpl_valid_next  = 1'b1;
+            cpl_index_next  = rd_index;
+            cpl_wb_len_next = rd_len;
+            cpl_status_next = STS_DONE | (p_eop_reg[rd_ptr_reg[PW-1:0]] ? STS_EOP : 8'd0)
+                              | (p_err_reg[rd_ptr_reg[PW-1:0]] ? STS_ERR : 8'd0);
+            cpl_err_next    = p_err_reg[rd_ptr_reg[PW-1:0]] ? ERR_DATA_WRITE : ERR_NONE;
+            if (p_err_reg[rd_ptr_reg[PW-1:0]]) begin
+                cpl_stop_next = 1'b1;
+            end
+        end
+    end
+end
+
+always @(posedge clk) begin
+    pkt_len_reg     <= pkt_len_next;
+    start_lane_reg  <= start_lane_next;
+    bad_index_reg   <= bad_index_next;
+    bad_code_reg    <= bad_code_next;
+    req_addr_reg    <= req_addr_next;
+    req_len_reg     <= req_len_next;
+    err_code_reg    <= err_code_next;
+    err_index_reg   <= err_index_next;
+    cpl_index_reg   <= cpl_index_next;
+    cpl_wb_len_reg  <= cpl_wb_len_next;
+    cpl_status_reg  <= cpl_status_next;
+    cpl_err_reg     <= cpl_err_next;
+    if (pend_push) begin
+        p_index_mem[wr_ptr_reg[PW-1:0]] <= w_index;
+        p_len_mem[wr_ptr_reg[PW-1:0]]   <= setup_n;
+        p_eop_reg[wr_ptr_reg[PW-1:0]]   <= setup_n == rem_reg;
+    end
+    if (done_valid) begin
+        p_err_reg[dn_ptr_reg[PW-1:0]] <= done_err;
+    end
+
+    // the packet walk is reset by `rst` only: `clear` comes while it is idle
+    // or dropping, and a packet being dropped must be dropped to its end
+    if (rst) begin
+        rx_state_reg   <= X_IDLE;
+        rem_reg        <= 16'd0;
+        brem_reg       <= 16'd0;
+        cur_lo_reg     <= {LW{1'b0}};
+        drop_beats_reg <= 16'd0;
+        drop_inc_reg   <= 1'b0;
+        err_inc_reg    <= 1'b0;
+    end else begin
+        rx_state_reg   <= rx_state_next;
+        rem_reg        <= rem_next;
+        brem_reg       <= brem_next;
+        cur_lo_reg     <= cur_lo_next;
+        drop_beats_reg <= drop_beats_next;
+        drop_inc_reg   <= drop_inc_next;
+        err_inc_reg    <= err_inc_next;
+    end
+
+    if (rst || clear) begin
+        win_sum_reg   <= 18'd0;
+        req_valid_reg <= 1'b0;
+        err_valid_reg <= 1'b0;
+        err_seen_reg  <= 1'b0;
+        cpl_valid_reg <= 1'b0;
+        cpl_stop_reg  <= 1'b0;
+        wr_ptr_reg    <= {PW+1{1'b0}};
+        dn_ptr_reg    <= {PW+1{1'b0}};
+        rd_ptr_reg    <= {PW+1{1'b0}};
+    end else begin
+        win_sum_reg   <= win_sum_next;
+        req_valid_reg <= req_valid_next;
+        err_valid_reg <= err_valid_next;
+        err_seen_reg  <= err_seen_next;
+        cpl_valid_reg <= cpl_valid_next;
+        cpl_stop_reg  <= cpl_stop_next;
+        wr_ptr_reg    <= wr_ptr_next;
+        dn_ptr_reg    <= dn_ptr_next;
+        rd_ptr_reg    <= rd_ptr_next;
+    end
+end
+
+assign len_ready  = len_ready_int;
+assign pkt_ready  = pkt_ready_int;
+assign d_ready    = d_ready_int;
+assign req_valid  = req_valid_reg;
+assign req_addr   = req_addr_reg;
+assign req_len    = req_len_reg;
+assign cpl_valid  = cpl_valid_reg;
+assign cpl_index  = cpl_index_reg;
+assign cpl_wb_len = cpl_wb_len_reg;
+assign cpl_status = cpl_status_reg;
+assign cpl_err    = cpl_err_reg;
+assign err_valid  = err_valid_reg;
+assign err_code   = err_code_reg;
+assign err_index  = err_index_reg;
+assign drop_inc   = drop_inc_reg;
+assign err_inc    = err_inc_reg;
+assign busy       = (rx_state_reg != X_IDLE && rx_state_reg != X_DROP)
+                    || wr_ptr_reg != rd_ptr_reg || req_valid_reg || cpl_valid_reg;
+assign boundary   = rx_state_reg == X_IDLE;
+
+// the beat count of a length never needs the top bit
+wire unused_beats = beats17[16];
+
+endmodule
+
+`resetall
