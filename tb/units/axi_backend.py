@@ -22,8 +22,8 @@ __all__ = [
     "ErrRamWrite",
     "HandshakeRule",
     "check_burst",
-    "pause_pattern",
     "overlaps",
+    "pause_pattern",
 ]
 
 
@@ -96,9 +96,7 @@ class HandshakeRule:
         cur = self.values() if v else None
         if self.pending is not None:
             if not v:
-                raise AxiProtocolError(
-                    f"{self.name}: VALID dropped before READY ({self.where()})"
-                )
+                raise AxiProtocolError(f"{self.name}: VALID dropped before READY ({self.where()})")
             if cur != self.pending:
                 changed = [k for k, a, b in zip(self.payload, self.pending, cur) if a != b]
                 raise AxiProtocolError(
@@ -139,5 +137,7 @@ def check_burst(
         problems.append(f"ID {fields['id']} names no client")
     if problems:
         raise AxiProtocolError(
-            f"{kind} id {fields['id']} addr {addr:#x} len {length}: " + "; ".join(problems) + f" ({where})"
+            f"{kind} id {fields['id']} addr {addr:#x} len {length}: "
+            + "; ".join(problems)
+            + f" ({where})"
         )

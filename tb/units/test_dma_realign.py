@@ -134,8 +134,15 @@ class TB:
                 feed.append((u.start_lane, b))
         expect: deque[OutBeat] = deque(ob for u in units for ob in expected_out(u, self.nbytes))
         n_out = len(expect)
-        stats = {"cycles": 0, "in_beats": 0, "in_stalls": 0, "out_beats": 0,
-                 "first_out": -1, "last_out": -1, "last_in": -1}
+        stats = {
+            "cycles": 0,
+            "in_beats": 0,
+            "in_stalls": 0,
+            "out_beats": 0,
+            "first_out": -1,
+            "last_out": -1,
+            "last_in": -1,
+        }
         driving = False
         for cyc in range(max_cycles):
             if not feed and not expect and not driving:
@@ -196,7 +203,9 @@ class TB:
         if payload != exp.payload:
             raise AssertionError(f"{where}: bytes {payload.hex()}, expected {exp.payload.hex()}")
         if last != exp.last or user != exp.user:
-            raise AssertionError(f"{where}: last/user {last}/{user}, expected {exp.last:d}/{exp.user:d}")
+            raise AssertionError(
+                f"{where}: last/user {last}/{user}, expected {exp.last:d}/{exp.user:d}"
+            )
 
 
 @cocotb.test()
@@ -219,7 +228,9 @@ async def test_edge_units(dut) -> None:
     for start in range(n):
         for length in (1, n - start, n - start + 1 if start else n, n):
             length = min(length, n)
-            units.append(Unit(start, (InBeat(tb.rng.getrandbits(tb.width), 0, length, True, False),)))
+            units.append(
+                Unit(start, (InBeat(tb.rng.getrandbits(tb.width), 0, length, True, False),))
+            )
     # a unit of nothing: nothing comes out
     units.append(Unit(3 % n, (InBeat(0, 0, 0, True, True),)))
     # bytes then an empty closing beat that finds bytes held / nothing held
@@ -228,8 +239,15 @@ async def test_edge_units(dut) -> None:
         units.append(Unit(start, (full, InBeat(0, 0, 0, True, True))))
         units.append(Unit(0, (full, full, InBeat(0, 2 % n, 2 % n, True, True))))
     # single-lane beats trickling in
-    units.append(Unit(n - 1, tuple(InBeat(tb.rng.getrandbits(tb.width), k % n, k % n + 1, k == 2 * n, False)
-                                  for k in range(2 * n + 1))))
+    units.append(
+        Unit(
+            n - 1,
+            tuple(
+                InBeat(tb.rng.getrandbits(tb.width), k % n, k % n + 1, k == 2 * n, False)
+                for k in range(2 * n + 1)
+            ),
+        )
+    )
     await tb.run(units, p_in=1.0, p_out=1.0)
     await tb.run(units, p_in=0.5, p_out=0.5)
 
@@ -244,8 +262,13 @@ async def test_full_throughput(dut) -> None:
     tb = TB(dut)
     await tb.reset()
     units = [tb.random_unit(full_beats=True, max_beats=5) for _ in range(150)]
-    units += [Unit(tb.rng.randrange(tb.nbytes), (InBeat(tb.rng.getrandbits(tb.width), 0,
-              tb.rng.randint(1, tb.nbytes), True, False),)) for _ in range(50)]
+    units += [
+        Unit(
+            tb.rng.randrange(tb.nbytes),
+            (InBeat(tb.rng.getrandbits(tb.width), 0, tb.rng.randint(1, tb.nbytes), True, False),),
+        )
+        for _ in range(50)
+    ]
     # a unit with one output beat more than input beats holds the next unit's
     # first beat for a cycle (the last unit has no next unit to hold)
     extra = sum(1 for u in units[:-1] if len(expected_out(u, tb.nbytes)) > len(u.beats))

@@ -64,7 +64,9 @@ async def _check(tb: TB, req: int, hold: bool, advance: bool) -> int | None:
     idx = int(dut.grant_index.value)
     t = cocotb.utils.get_sim_time("ns")
     if exp is None:
-        assert not got_valid and got == 0, f"t={t}: grant {got:#x} for req {req:#x} (seed {tb.seed})"
+        assert not got_valid and got == 0, (
+            f"t={t}: grant {got:#x} for req {req:#x} (seed {tb.seed})"
+        )
     else:
         assert got_valid and got == 1 << exp and idx == exp, (
             f"t={t}: req {req:#x}: expected grant to {exp}, got {got:#x} index {idx} (seed {tb.seed})"

@@ -1,0 +1,107 @@
+"""The driver's side of a descriptor ring in cached shared memory.
+
+Rules of a correct miniport on a non-coherent platform, kept here:
+descriptors are written through the CPU cache and flushed (whole cache lines)
+before the doorbell; a line is invalidated before the CPU reads what the
+device wrote back; a line is rewritten only when every descriptor in it is
+back in the driver's hands.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from pymodel import ndis
+from pymodel.device import DESC_BYTES, Descriptor, DescStatus
+from pymodel.host import Host
+from pymodel.ndis import NdisBuffer
+
+from tb.driver.memory import SharedBlock, SharedMemoryBook
+
+__all__ = ["DriverRing"]
+
+INDEX_MASK = 0xFFFF
+
+
+@dataclass
+class DriverRing:
+    """Descriptor ring ``name`` of ``2**size_log2`` entries in one shared block."""
+
+    name: str
+    host: Host
+    block: SharedBlock
+    size_log2: int
+    line_bytes: int
+    line_mdls: list[NdisBuffer] = field(default_factory=list)
+    tail: int = 0   # next index the driver will post (free-running)
+    clean: int = 0  # next index the driver will reap (free-running)
+
+    @classmethod
+    def create(
+        cls, name: str, host: Host, book: SharedMemoryBook, size_log2: int, line_bytes: int
+    ) -> DriverRing | None:
+        """Allocate the ring's memory and its per-line MDLs; None if NDIS refuses."""
+        length = DESC_BYTES << size_log2
+        block = book.allocate_block(max(length, line_bytes), f"{name} ring")
+        if block is None:
+            return None
+        ring = cls(name, host, block, size_log2, line_bytes)
+        ring.line_mdls = [
+            book.mdl(block.va + off, line_bytes) for off in range(0, length, line_bytes)
+        ]
+        # A fresh ring is all zero: no descriptor is DONE.
+        host.cpu_write(block.va, bytes(length))
+        for mdl in ring.line_mdls:
+            ndis.NdisFlushBuffer(mdl, True)
+        return ring
+
+    @property
+    def size(self) -> int:
+        return 1 << self.size_log2
+
+    @property
+    def per_line(self) -> int:
+        return self.line_bytes // DESC_BYTES
+
+    @property
+    def posted(self) -> int:
+        """Descriptors the device owns."""
+        return (self.tail - self.clean) & INDEX_MASK
+
+    @property
+    def free(self) -> int:
+        return self.size - self.posted
+
+    def _va(self, index: int) -> int:
+        return self.block.va + (index % self.size) * DESC_BYTES
+
+    def _line(self, index: int) -> int:
+        return (index % self.size) * DESC_BYTES // self.line_bytes
+
+    def write(self, index: int, desc: Descriptor) -> None:
+        """CPU-write one descriptor (not yet visible to a non-coherent device)."""
+        self.host.cpu_write(self._va(index), desc.pack())
+
+    def flush_for_device(self, first: int, count: int) -> None:
+        """Write back the lines holding descriptors ``first .. first+count-1``."""
+        for line in sorted({self._line(first + i) for i in range(count)}):
+            ndis.NdisFlushBuffer(self.line_mdls[line], True)
+
+    def invalidate_line_of(self, index: int) -> None:
+        """Drop the CPU's copy of the line holding ``index`` before reading it."""
+        ndis.NdisFlushBuffer(self.line_mdls[self._line(index)], False)
+
+    def read(self, index: int) -> Descriptor:
+        return Descriptor.unpack(self.host.cpu_read(self._va(index), DESC_BYTES))
+
+    def reap(self) -> Descriptor | None:
+        """The descriptor at ``clean`` if the device finished it, else None.
+
+        The line is invalidated before every read: the device may have
+        written it back since the CPU last looked.
+        """
+        if self.clean == self.tail:
+            return None
+        self.invalidate_line_of(self.clean)
+        desc = self.read(self.clean)
+        return desc if desc.status & DescStatus.DONE else None

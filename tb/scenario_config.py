@@ -1,0 +1,52 @@
+"""Scenario settings: one frozen value, read from the environment the runner sets."""
+
+from __future__ import annotations
+
+import os
+import random
+from dataclasses import asdict, dataclass, fields
+
+__all__ = ["ScenarioConfig", "ENV_PREFIX"]
+
+ENV_PREFIX = "DMANIC_"
+
+
+@dataclass(frozen=True)
+class ScenarioConfig:
+    """Everything that decides one run; the seed replays it."""
+
+    seed: int
+    tx_packets: int = 1000
+    rx_packets: int = 1000
+    min_len: int = 60
+    max_len: int = 9000
+    coherent: bool = False
+    cache_line: int = 64
+    axi_pause: float = 0.2        # probability an AXI channel / stream side pauses a cycle
+    stream_pause: float = 0.2
+    bfm: str = "reference"
+    clock_ns: int = 4
+    timeout_us: int = 200_000
+
+    def to_env(self) -> dict[str, str]:
+        return {ENV_PREFIX + k.upper(): str(v) for k, v in asdict(self).items()}
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> ScenarioConfig:
+        env = os.environ if environ is None else environ
+        kwargs: dict[str, object] = {}
+        for f in fields(cls):
+            raw = env.get(ENV_PREFIX + f.name.upper())
+            if raw is None or raw == "":
+                continue
+            if f.type in ("bool", bool):
+                kwargs[f.name] = raw.lower() in ("1", "true", "yes")
+            elif f.type in ("int", int):
+                kwargs[f.name] = int(raw, 0)
+            elif f.type in ("float", float):
+                kwargs[f.name] = float(raw)
+            else:
+                kwargs[f.name] = raw
+        if "seed" not in kwargs:
+            kwargs["seed"] = random.SystemRandom().randrange(1 << 31)
+        return cls(**kwargs)  # type: ignore[arg-type]
