@@ -165,7 +165,7 @@ def test_observers_see_every_access() -> None:
     h.dma_write(a.la + 2, b"cd", byte_enable=[1, 0])
     h.cpu_read(a.va, 4)
     with pytest.raises(TranslationFault):
-        h.dma_read(a.la + 4096, 1)
+        h.dma_read(a.la + 4095, 2)
     assert [e.kind for e in seen] == [
         AccessKind.CPU_WRITE, AccessKind.FLUSH, AccessKind.DMA_READ, AccessKind.DMA_WRITE,
         AccessKind.CPU_READ, AccessKind.DMA_READ,
