@@ -55,27 +55,39 @@ def test_dma_realign(width: int) -> None:
     )
 
 
-# (DATA_WIDTH, MAX_BURST_LEN, MAX_OUTSTANDING): every width, small and large limits
-BACK_END_PARAMS = [(32, 16, 4), (64, 64, 8), (128, 256, 16), (256, 8, 2)]
+# (DATA_WIDTH, MAX_BURST_LEN, MAX_OUTSTANDING, CLIENTS): every width with small and
+# large limits, plus the extremes (one-beat bursts, one burst in flight, one client;
+# 256-beat bursts with 32 in flight)
+BACK_END_PARAMS = [
+    (32, 16, 4, 3),
+    (64, 64, 8, 3),
+    (128, 256, 16, 3),
+    (256, 8, 2, 3),
+    (64, 1, 1, 1),
+    (32, 256, 32, 3),
+]
 
 
-@pytest.mark.parametrize(("width", "burst", "outstanding"), BACK_END_PARAMS)
-def test_dma_axi_rd(width: int, burst: int, outstanding: int) -> None:
+def _back_end(module: str, width: int, burst: int, outstanding: int, clients: int) -> None:
     run_sim(
-        toplevel="dma_axi_rd",
-        test_module="tb.units.test_dma_axi_rd",
-        build_name=f"unit_dma_axi_rd_w{width}_b{burst}_o{outstanding}",
-        sources=_src("dma_axi_rd", "dma_rr_arbiter"),
-        parameters={"DATA_WIDTH": width, "MAX_BURST_LEN": burst, "MAX_OUTSTANDING": outstanding},
+        toplevel=module,
+        test_module=f"tb.units.test_{module}",
+        build_name=f"unit_{module}_w{width}_b{burst}_o{outstanding}_c{clients}",
+        sources=_src(module, "dma_rr_arbiter"),
+        parameters={
+            "DATA_WIDTH": width,
+            "MAX_BURST_LEN": burst,
+            "MAX_OUTSTANDING": outstanding,
+            "CLIENTS": clients,
+        },
     )
 
 
-@pytest.mark.parametrize(("width", "burst", "outstanding"), BACK_END_PARAMS)
-def test_dma_axi_wr(width: int, burst: int, outstanding: int) -> None:
-    run_sim(
-        toplevel="dma_axi_wr",
-        test_module="tb.units.test_dma_axi_wr",
-        build_name=f"unit_dma_axi_wr_w{width}_b{burst}_o{outstanding}",
-        sources=_src("dma_axi_wr", "dma_rr_arbiter"),
-        parameters={"DATA_WIDTH": width, "MAX_BURST_LEN": burst, "MAX_OUTSTANDING": outstanding},
-    )
+@pytest.mark.parametrize(("width", "burst", "outstanding", "clients"), BACK_END_PARAMS)
+def test_dma_axi_rd(width: int, burst: int, outstanding: int, clients: int) -> None:
+    _back_end("dma_axi_rd", width, burst, outstanding, clients)
+
+
+@pytest.mark.parametrize(("width", "burst", "outstanding", "clients"), BACK_END_PARAMS)
+def test_dma_axi_wr(width: int, burst: int, outstanding: int, clients: int) -> None:
+    _back_end("dma_axi_wr", width, burst, outstanding, clients)
