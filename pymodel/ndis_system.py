@@ -611,8 +611,8 @@ class NdisSystem:
             if pool.owner is adapter and pool.freed is None:
                 leaks.append(
                     Leak(
-                        api=f"Ndis{'Allocate' + pool.kind.capitalize()}Pool",
-                        size=pool.capacity,
+                        api=f"NdisAllocate{pool.kind.capitalize()}Pool",
+                        size=0,
                         site=pool.site,
                         time=pool.time,
                         seq=pool.seq,
@@ -1176,10 +1176,11 @@ class NdisSystem:
             )
             return
         if memory_flags != rec.flags:
+            came = flags_name(memory_flags) if isinstance(memory_flags, int) else repr(memory_flags)
             self._violate(
                 WrongCachedFlag,
                 f"{api}: MemoryFlags must be {flags_name(rec.flags)}, as allocated at {rec.site}, "
-                f"not {flags_name(memory_flags) if isinstance(memory_flags, int) else memory_flags!r}",
+                f"not {came}",
                 api=api,
                 site=site,
             )

@@ -82,7 +82,11 @@ def test_noncoherent_stale_device_read_is_recorded_with_dirty_bytes() -> None:
     assert data.tobytes() == bytes(16)  # the device saw memory only
     (ev,) = c.events
     assert ev == CoherenceEvent(
-        kind=CoherenceKind.STALE_DEVICE_READ, line=BASE + 64, mask=0b110_0000, time=70, seq=1,
+        kind=CoherenceKind.STALE_DEVICE_READ,
+        line=BASE + 64,
+        mask=0b110_0000,
+        time=70,
+        seq=1,
         cause="device read",
     )
     assert ev.offsets == (5, 6)
@@ -166,7 +170,9 @@ def test_partial_line_invalidate_reaches_neighbour_bytes() -> None:
 def test_strict_cache_raises_coherence_error() -> None:
     c = make(strict=True)
     c.cpu_write(BASE, b"x")
-    with pytest.raises(CoherenceError, match="STALE_DEVICE_READ .* line PA 0x100000, bytes \\[0\\]"):
+    with pytest.raises(
+        CoherenceError, match="STALE_DEVICE_READ .* line PA 0x100000, bytes \\[0\\]"
+    ):
         c.device_read(BASE, 4)
 
 
@@ -187,7 +193,9 @@ def test_queries_follow_line_size(line: int) -> None:
     assert c.lines_in_range(BASE, 3 * line) == (BASE + line,)
     assert c.is_cached(BASE + line) and not c.is_cached(BASE)
     assert c.dirty_bytes(BASE + line) == 0b110
-    assert c.line_state(BASE + line + 7) == LineState(line=BASE + line, dirty=0b110, device_written=0)
+    assert c.line_state(BASE + line + 7) == LineState(
+        line=BASE + line, dirty=0b110, device_written=0
+    )
     assert c.line_state(BASE) is None
     assert c.cached_lines == 1
 

@@ -103,7 +103,9 @@ def test_byte_enable_writes_only_enabled_bytes() -> None:
     assert h.cpu_read(a.va, 8) == b"A..DE..H"
     h.dma_write(a.la, b"xy", byte_enable=[False, True])
     assert h.cpu_read(a.va, 2) == b"Ay"
-    with pytest.raises(ConfigError, match="byte_enable must have 2 entries, one per data byte, not 3"):
+    with pytest.raises(
+        ConfigError, match="byte_enable must have 2 entries, one per data byte, not 3"
+    ):
         h.dma_write(a.la, b"xy", byte_enable=[1, 1, 1])
 
 
@@ -119,21 +121,29 @@ def test_dma_faults_raise_and_are_logged() -> None:
     with pytest.raises(TranslationFault, match="mapping already freed"):
         h.dma_read(a.la, 4)
     assert [f.reason for f in h.iommu.faults] == [
-        FaultReason.PERMISSION, FaultReason.PAST_END, FaultReason.USE_AFTER_FREE,
+        FaultReason.PERMISSION,
+        FaultReason.PAST_END,
+        FaultReason.USE_AFTER_FREE,
     ]
 
 
 def test_cpu_faults() -> None:
     h = make()
     a = h.alloc(100, cached=True, owner="ctx", site="drv.py:5")
-    with pytest.raises(CpuFault, match=r"CPU write of 8 bytes at VA 0x[0-9a-f]+: runs 4 bytes past "
-                       r"the end of 'ctx' VA .* \(100 bytes, cached\) allocated at drv.py:5"):
+    with pytest.raises(
+        CpuFault,
+        match=r"CPU write of 8 bytes at VA 0x[0-9a-f]+: runs 4 bytes past "
+        r"the end of 'ctx' VA .* \(100 bytes, cached\) allocated at drv.py:5",
+    ):
         h.cpu_write(a.va + 96, b"12345678")
     with pytest.raises(CpuFault, match="not mapped \\(nearest live allocation 'ctx'"):
         h.cpu_read(a.va - 4096, 4)
     h.free(a.va, site="drv.py:9")
-    with pytest.raises(CpuFault, match=r"CPU read of 4 bytes .*: use after free of 'ctx' .* freed at "
-                       r"t=0 ns \(op #\d+\) from drv.py:9"):
+    with pytest.raises(
+        CpuFault,
+        match=r"CPU read of 4 bytes .*: use after free of 'ctx' .* freed at "
+        r"t=0 ns \(op #\d+\) from drv.py:9",
+    ):
         h.cpu_read(a.va, 4)
     with pytest.raises(CpuFault, match="no live allocation"):
         h.cpu_read(0, 1)
@@ -167,8 +177,12 @@ def test_observers_see_every_access() -> None:
     with pytest.raises(TranslationFault):
         h.dma_read(a.la + 4095, 2)
     assert [e.kind for e in seen] == [
-        AccessKind.CPU_WRITE, AccessKind.FLUSH, AccessKind.DMA_READ, AccessKind.DMA_WRITE,
-        AccessKind.CPU_READ, AccessKind.DMA_READ,
+        AccessKind.CPU_WRITE,
+        AccessKind.FLUSH,
+        AccessKind.DMA_READ,
+        AccessKind.DMA_WRITE,
+        AccessKind.CPU_READ,
+        AccessKind.DMA_READ,
     ]
     assert seen[2].data == b"ab" and seen[2].mapping is not None and seen[2].time == 10
     assert seen[3].byte_enable == b"\x01\x00"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -82,8 +84,9 @@ def test_dma32_mapping_sits_below_4gib() -> None:
 def test_permission_fault() -> None:
     io = make()
     m = io.map(RUNS, 100, access=Access.READ, owner="tx buffer", site="drv.py:7")
-    with pytest.raises(TranslationFault, match="device WRITE of 4 bytes .*: permission denied; "
-                       "mapping 'tx buffer'"):
+    with pytest.raises(
+        TranslationFault, match="device WRITE of 4 bytes .*: permission denied; mapping 'tx buffer'"
+    ):
         io.translate(m.logical, 4, Access.WRITE)
     assert io.faults[-1].reason is FaultReason.PERMISSION
     assert io.faults[-1].mapping == m
@@ -93,15 +96,20 @@ def test_past_end_is_byte_precise() -> None:
     io = make()
     m = io.map(RUNS, 100, access=Access.READ_WRITE, owner="desc", site="drv.py:9")
     io.translate(m.logical + 96, 4, Access.READ)
-    with pytest.raises(TranslationFault, match=r"runs past the end of the mapping; mapping 'desc' "
-                       r"LA 0x[0-9a-f]+\.\.0x[0-9a-f]+ \(100 bytes, READ_WRITE\) mapped at drv.py:9"):
+    with pytest.raises(
+        TranslationFault,
+        match=r"runs past the end of the mapping; mapping 'desc' "
+        r"LA 0x[0-9a-f]+\.\.0x[0-9a-f]+ \(100 bytes, READ_WRITE\) mapped at drv.py:9",
+    ):
         io.translate(m.logical + 96, 8, Access.READ)
 
 
 def test_truncated_32_bit_address_faults_and_names_nearest() -> None:
     io = make()
     m = io.map(RUNS, PS, access=Access.READ_WRITE, owner="rx ring", site="drv.py:3")
-    with pytest.raises(TranslationFault, match="not mapped; nearest live mapping 'rx ring'") as info:
+    with pytest.raises(
+        TranslationFault, match="not mapped; nearest live mapping 'rx ring'"
+    ) as info:
         io.translate(m.logical & 0xFFFF_FFFF, 16, Access.READ)
     rec = info.value.record
     assert rec.address == m.logical & 0xFFFF_FFFF and rec.length == 16
@@ -127,7 +135,9 @@ def test_use_after_free_says_when_and_what() -> None:
         io.translate(m.logical + 5, 4, Access.WRITE)
     rec = info.value.record
     assert rec.reason is FaultReason.USE_AFTER_FREE
-    assert rec.mapping is not None and rec.mapping.freed_time == 250 and rec.mapping.freed_seq == seq
+    assert (
+        rec.mapping is not None and rec.mapping.freed_time == 250 and rec.mapping.freed_seq == seq
+    )
     assert io.faults == [rec]
 
 
@@ -164,8 +174,9 @@ def test_bad_arguments() -> None:
 @given(
     sizes=st.lists(st.integers(1, 5 * PS), min_size=1, max_size=25),
     frees=st.lists(st.integers(0, 100), max_size=10),
-    probes=st.lists(st.tuples(st.integers(0, 100), st.integers(0, 5 * PS), st.integers(1, 300)),
-                    max_size=30),
+    probes=st.lists(
+        st.tuples(st.integers(0, 100), st.integers(0, 5 * PS), st.integers(1, 300)), max_size=30
+    ),
     seed=st.integers(0, 5),
 )
 def test_property_translate_inverts_mapping(
@@ -183,7 +194,7 @@ def test_property_translate_inverts_mapping(
             io.unmap(m.logical)
     live = io.live_mappings()
     # no two live mappings overlap, logically or physically
-    for a, b in zip(live, live[1:]):
+    for a, b in itertools.pairwise(live):
         assert a.end <= b.logical
     frames = [f for m in live for s, c in m.runs for f in range(s, s + c)]
     assert len(frames) == len(set(frames))

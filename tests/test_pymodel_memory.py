@@ -44,7 +44,9 @@ def test_write_then_read_across_pages() -> None:
     assert mem.read(mem.page_size - 100, len(data)).tobytes() == data
     assert mem.touched_pages == 4
     # untouched neighbours keep the fill pattern
-    assert mem.read(mem.page_size - 108, 8).tobytes() == fill_pattern(mem.page_size - 108, 8).tobytes()
+    assert (
+        mem.read(mem.page_size - 108, 8).tobytes() == fill_pattern(mem.page_size - 108, 8).tobytes()
+    )
 
 
 def test_masked_write_only_touches_enabled_bytes() -> None:
