@@ -170,7 +170,7 @@ def test_bad_arguments() -> None:
         io.map(((1, 1),), 5000, access=Access.READ, owner="a", site="s")
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(
     sizes=st.lists(st.integers(1, 5 * PS), min_size=1, max_size=25),
     frees=st.lists(st.integers(0, 100), max_size=10),

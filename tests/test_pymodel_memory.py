@@ -155,7 +155,7 @@ def test_free_coalesces_back_to_the_initial_extents() -> None:
     assert mem.free_extents() == before
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(
     ops=st.lists(
         st.tuples(st.booleans(), st.integers(1, 300), st.booleans(), st.integers(0, 50)),

@@ -15,8 +15,17 @@ from pymodel.ndis import (
     NDIS_MEMORY_NONCACHED,
     NDIS_SG_DMA_DESCRIPTION,
     NDIS_STATUS_PENDING,
+    NDIS_STATUS_SUCCESS,
+    NdisAllocateBuffer,
+    NdisAllocateBufferPool,
     NdisAllocateMemory,
+    NdisAllocatePacket,
+    NdisAllocatePacketPool,
+    NdisFreeBuffer,
+    NdisFreeBufferPool,
     NdisFreeMemory,
+    NdisFreePacket,
+    NdisFreePacketPool,
     NdisMAllocateSharedMemory,
     NdisMAllocateSharedMemoryAsyncEx,
     NdisMDeregisterScatterGatherDma,
@@ -54,7 +63,7 @@ def check_invariants(system: NdisSystem, shared: list[tuple[int, int, int, bool]
             assert spans[0].phys == host.va_to_phys(va + off)
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(ops=st.lists(op, max_size=30), seed=st.integers(0, 3), coherent=st.booleans())
 def test_property_ndis_allocations(
     ops: list[tuple[str, int, Any]], seed: int, coherent: bool
@@ -116,3 +125,44 @@ def test_property_ndis_allocations(
     assert host.iommu.live_mappings() == () and host.allocations() == ()
     assert system.noncached_in_use == 0
     assert host.cache.cached_lines == 0
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    capacity=st.integers(1, 8),
+    ops=st.lists(st.tuples(st.booleans(), st.integers(0, 100)), max_size=40),
+)
+def test_property_pools_return_to_full_capacity(capacity: int, ops: list[tuple[bool, int]]) -> None:
+    system = NdisSystem(host=Host(memory_size=16 * MiB, seed=0))
+    system.make_current()
+    _, va = NdisAllocateMemory(4096, 0, -1)
+    assert va is not None
+    _, packets = NdisAllocatePacketPool(capacity, 8)
+    _, buffers = NdisAllocateBufferPool(capacity)
+    assert packets is not None and buffers is not None
+    out_p: list[Any] = []
+    out_b: list[Any] = []
+    for alloc, k in ops:
+        if alloc:
+            sp, p = NdisAllocatePacket(packets)
+            sb, b = NdisAllocateBuffer(buffers, va + k, 64)
+            assert (sp == NDIS_STATUS_SUCCESS) == (len(out_p) < capacity)
+            assert (sb == NDIS_STATUS_SUCCESS) == (len(out_b) < capacity)
+            out_p += [p] if p is not None else []
+            out_b += [b] if b is not None else []
+        elif out_p:
+            NdisFreePacket(out_p.pop(k % len(out_p)))
+            NdisFreeBuffer(out_b.pop(k % len(out_b)))
+    for p in out_p:
+        NdisFreePacket(p)
+    for b in out_b:
+        NdisFreeBuffer(b)
+    got = [NdisAllocatePacket(packets)[1] for _ in range(capacity + 1)]
+    assert got[-1] is None and all(p is not None for p in got[:-1])
+    for p in got[:-1]:
+        NdisFreePacket(p)
+    NdisFreePacketPool(packets)
+    NdisFreeBufferPool(buffers)
+    NdisFreeMemory(va, 4096, 0)
+    system.unload()
+    assert system.violations == []
