@@ -83,6 +83,9 @@ class DmaEnv:
             AxiStreamBus.from_prefix(dut, "s_axis_rx"), dut.clk, dut.rst
         )
         self.regs = DeviceRegisters(self.axil)
+        for model in (self.axi.read_if, self.axi.write_if, self.axil.read_if, self.axil.write_if,
+                      self.tx_sink, self.rx_source):
+            model.log.setLevel(logging.WARNING)  # one line per transaction drowns the report
 
         self.tx_scoreboard = PacketScoreboard("tx")
         self.rx_scoreboard = PacketScoreboard("rx", allow_drops=True)

@@ -136,6 +136,7 @@ class MiniportDriver:
         self._tasks: list[Any] = []
         self._running = False
         self._async_pending = 0
+        self._tx_doorbell_pending = False
 
     # ------------------------------------------------------------ helpers
     def _sync_time(self) -> None:
@@ -148,8 +149,14 @@ class MiniportDriver:
             raise DriverError(text)
 
     # ------------------------------------------------------- initialization
-    async def initialize(self) -> bool:
-        """MiniportInitializeEx. True when the adapter is running."""
+    async def initialize(
+        self, *, extra: Callable[[MiniportAdapter], None] | None = None
+    ) -> bool:
+        """MiniportInitializeEx. True when the adapter is running.
+
+        ``extra`` runs inside MiniportInitializeEx after the driver's own
+        allocations (tests use it to allocate as the driver would).
+        """
         self._sync_time()
         self.adapter = self.system.add_adapter(
             name=self.name, shared_memory_limit=self.cfg.shared_memory_limit
@@ -157,6 +164,8 @@ class MiniportDriver:
         try:
             with self.system.calling(self.adapter, irql=ndis.PASSIVE_LEVEL):
                 self._allocate_resources()
+                if extra is not None:
+                    extra(self.adapter)
         except DriverError as exc:
             self.log.warning("initialization failed: %s", exc)
             with self.system.calling(self.adapter, irql=ndis.PASSIVE_LEVEL):
@@ -425,12 +434,66 @@ class MiniportDriver:
             with self.system.calling(self.adapter, irql=ndis.DISPATCH_LEVEL):
                 tx = self._post_tx()
                 rx = self._post_rx()
-            if tx:
+            if tx or self._tx_doorbell_pending:
+                self._tx_doorbell_pending = False
                 assert self.tx_ring is not None
                 await self.regs.ring_write(Ring.TX, RingReg.TAIL, self.tx_ring.tail)
             if rx:
                 assert self.rx_ring is not None
                 await self.regs.ring_write(Ring.RX, RingReg.TAIL, self.rx_ring.tail)
+
+    # ------------------------------------------------------------ recovery
+    def post_tx_descriptors(self, descs: list[Descriptor]) -> None:
+        """Post descriptors exactly as given (no buffers of the driver's own).
+
+        For tests that need a descriptor a correct driver would never write.
+        The doorbell is rung by the poster task.
+        """
+        ring = self.tx_ring
+        assert ring is not None
+        if len(descs) > ring.free:
+            raise DriverError(f"{len(descs)} descriptors do not fit {ring.free} free TX slots")
+        first = ring.tail
+        for desc in descs:
+            self._tx_slots[ring.tail] = _TxSlot(None, bool(desc.ctrl & DescCtrl.EOP), 0)
+            ring.write(ring.tail, desc)
+            ring.tail = (ring.tail + 1) & INDEX_MASK
+        ring.flush_for_device(first, len(descs))
+        self._tx_doorbell_pending = True
+        self._kick.set()
+
+    async def recover_ring(self, which: Ring, *, timeout_ns: int = 1_000_000) -> None:
+        """After a ring stopped on an error: reclaim its slots, clear it, enable it again.
+
+        Descriptors the device never finished give their buffers back; the
+        packets in them are lost and counted in ``stats.errors``.
+        """
+        ring = self.tx_ring if which is Ring.TX else self.rx_ring
+        assert ring is not None and self.adapter is not None
+        await self.regs.ring_write(which, RingReg.CTRL, 0)
+        await self._wait_ring_state(which, {RingState.IDLE}, timeout_ns)
+        self._sync_time()
+        with self.system.calling(self.adapter, irql=ndis.DISPATCH_LEVEL):
+            lost = ring.posted
+            if which is Ring.TX:
+                for slot in self._tx_slots.values():
+                    if slot.buffer is not None:
+                        self._tx_free.append(slot.buffer)
+                    if slot.eop:
+                        self.stats.tx_completed += 1  # completed as failed
+                self._tx_slots.clear()
+            else:
+                self._rx_free += self._rx_slots.values()
+                self._rx_slots.clear()
+                self._rx_partial = []
+            if lost:
+                self.stats.errors.append(f"{which.name}: {lost} descriptors lost to the error")
+            ring.clear()
+        await self.regs.ring_write(which, RingReg.CTRL, RingCtrlBit.ENABLE)
+        status = await self.regs.ring_read(which, RingReg.STATUS)
+        if status & 0x3 != RingState.RUN:
+            raise DriverError(f"{which.name} ring did not restart: status {status:#x}")
+        self._kick.set()
 
     # ---------------------------------------------------------------- halt
     async def wait_tx_done(self, timeout_ns: int) -> None:

@@ -49,10 +49,7 @@ class DriverRing:
         ring.line_mdls = [
             book.mdl(block.va + off, line_bytes) for off in range(0, length, line_bytes)
         ]
-        # A fresh ring is all zero: no descriptor is DONE.
-        host.cpu_write(block.va, bytes(length))
-        for mdl in ring.line_mdls:
-            ndis.NdisFlushBuffer(mdl, True)
+        ring.clear()
         return ring
 
     @property
@@ -93,6 +90,13 @@ class DriverRing:
 
     def read(self, index: int) -> Descriptor:
         return Descriptor.unpack(self.host.cpu_read(self._va(index), DESC_BYTES))
+
+    def clear(self) -> None:
+        """Zero every descriptor (no stale DONE survives) and restart the indices at 0."""
+        self.host.cpu_write(self.block.va, bytes(DESC_BYTES << self.size_log2))
+        for mdl in self.line_mdls:
+            ndis.NdisFlushBuffer(mdl, True)
+        self.tail = self.clean = 0
 
     def reap(self) -> Descriptor | None:
         """The descriptor at ``clean`` if the device finished it, else None.
