@@ -15,8 +15,8 @@
 // always beat aligned (addr & ~(BYTES-1)): the first beat is the same either
 // way, and aligned addresses are the simplest for slaves. ARID = client index.
 //
-// Responses: R beats go straight to the client named by RID:
-// rsp_valid[rid] = rvalid, rready = rsp_ready[rid], shared rsp_data, rsp_err =
+// Responses: R beats go straight to the client named by RID (no register):
+// rsp_valid[rid] = rvalid, rready = rvalid && rsp_ready[rid], shared rsp_data, rsp_err =
 // RRESP[1] (SLVERR/DECERR) for this beat, rsp_last on the last beat of the
 // client's request (a per-client FIFO records, in AR order, which bursts end a
 // request; AXI keeps each ID in order). Every beat of every request is
@@ -26,6 +26,8 @@
 // of earlier bursts returns; the next request is accepted in the cycle its
 // predecessor's last burst is queued. At most MAX_OUTSTANDING bursts are in
 // flight (counted from the time a burst is queued until its last R beat).
+// Latency: ARVALID rises the cycle after the request is accepted; one AR per cycle.
+// `busy` is high while a request is being split or a burst is in flight.
 module dma_axi_rd #(
     // AXI data width in bits: 32, 64, 128 or 256
     parameter DATA_WIDTH = 64,

@@ -29,6 +29,12 @@
 // streams; W beats go out through a two-entry register buffer (WVALID comes
 // from a register, one beat per cycle). At most MAX_OUTSTANDING bursts await
 // their B response (counted from the time a burst is queued until its B).
+// WVALID never rises before the burst's AWVALID, but a W beat may be accepted
+// before its AW (AXI4 allows it). BREADY is always 1. Latency: AWVALID rises
+// the cycle after the request is accepted, its first WVALID two cycles later
+// (when the client's data is there); a burst's W follows the previous one's
+// without a gap.
+// `busy` is high from a request's acceptance until its done pulse.
 module dma_axi_wr #(
     // AXI data width in bits: 32, 64, 128 or 256
     parameter DATA_WIDTH = 64,
