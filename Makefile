@@ -10,6 +10,10 @@ TOP     := dma_engine
 SEED    ?=
 WAVES   ?= 0
 BFM     ?= reference
+DATA_WIDTH ?= 64
+COHERENT ?= 0
+TX      ?= 1000
+RX      ?= 1000
 PYTEST_ARGS ?=
 
 export PYTHONDONTWRITEBYTECODE := 1
@@ -23,7 +27,8 @@ $(VENV)/.installed: requirements.lock pyproject.toml scripts/bootstrap.sh
 	@scripts/bootstrap.sh $(VENV) iverilog:iverilog
 
 sim: setup
-	$(PY) -m tb.sim --seed "$(SEED)" --waves $(WAVES) --bfm $(BFM)
+	$(PY) -m tb.sim --seed "$(SEED)" --waves $(WAVES) --bfm $(BFM) --data-width $(DATA_WIDTH) \
+		--tx $(TX) --rx $(RX) $(if $(filter 1,$(COHERENT)),--coherent)
 
 test: setup
 	$(PY) -m pytest $(PYTEST_ARGS)
