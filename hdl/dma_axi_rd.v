@@ -26,7 +26,8 @@
 // of earlier bursts returns; the next request is accepted in the cycle its
 // predecessor's last burst is queued. At most MAX_OUTSTANDING bursts are in
 // flight (counted from the time a burst is queued until its last R beat).
-// Latency: ARVALID rises the cycle after the request is accepted; one AR per cycle.
+// Latency: ARVALID is high two cycles after the request handshake cycle; then
+// one AR per cycle.
 // `busy` is high while a request is being split or a burst is in flight.
 module dma_axi_rd #(
     // AXI data width in bits: 32, 64, 128 or 256

@@ -30,10 +30,10 @@
 // from a register, one beat per cycle). At most MAX_OUTSTANDING bursts await
 // their B response (counted from the time a burst is queued until its B).
 // WVALID never rises before the burst's AWVALID, but a W beat may be accepted
-// before its AW (AXI4 allows it). BREADY is always 1. Latency: AWVALID rises
-// the cycle after the request is accepted, its first WVALID two cycles later
-// (when the client's data is there); a burst's W follows the previous one's
-// without a gap.
+// before its AW (AXI4 allows it). BREADY is always 1. Latency: AWVALID is
+// high two cycles after the request handshake cycle, its first WVALID two
+// cycles after that (when the client's data is there); a burst's W follows
+// the previous one's without a gap.
 // `busy` is high from a request's acceptance until its done pulse.
 module dma_axi_wr #(
     // AXI data width in bits: 32, 64, 128 or 256
