@@ -14,7 +14,6 @@ with a ``HostAccess`` after every CPU or device access (and before a
 
 from __future__ import annotations
 
-import copy
 import enum
 import random
 from bisect import bisect_right
@@ -253,7 +252,7 @@ class Host:
                 raise
             la = m.logical
         va = self._next_va
-        self._next_va = va + (pages + self._rng.randint(1, 4)) * ps
+        self._next_va = va + (pages + 1 + int(self._rng.random() * 4)) * ps  # 1..4 guard pages
         a = Allocation(
             id=self._ids,
             va=va,
@@ -286,10 +285,10 @@ class Host:
         if a.la is not None:
             self.iommu.unmap(a.la, site=site)
         self.memory.release_frames(a.runs)
-        freed = copy.copy(a)  # cheaper than dataclasses.replace; not yet shared
-        object.__setattr__(freed, "freed_time", self.clock.now)
-        object.__setattr__(freed, "freed_seq", self.clock.seq)
-        object.__setattr__(freed, "freed_site", site)
+        # A copy with the freed fields set (dataclasses.replace is ~10x slower).
+        freed = object.__new__(Allocation)
+        freed.__dict__.update(a.__dict__, freed_time=self.clock.now, freed_seq=self.clock.seq)
+        freed.__dict__["freed_site"] = site
         self._allocs[va] = freed
         return freed
 

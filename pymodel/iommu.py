@@ -15,7 +15,6 @@ past its length faults even when the page has room left.
 
 from __future__ import annotations
 
-import copy
 import enum
 import random
 from bisect import bisect_right, insort
@@ -201,7 +200,8 @@ class Iommu:
         top = max(first + count for first, count in runs)
         while True:
             start = self._next_low if low else self._next
-            gap = self._rng.randint(*self._guard) * ps
+            lo, hi = self._guard
+            gap = (lo + int(self._rng.random() * (hi - lo + 1))) * ps
             if low:
                 if start + pages * ps > self._low_end:
                     raise PyModelError("the 32-bit logical window is exhausted")
@@ -269,10 +269,10 @@ class Iommu:
         if m is None or not m.live:
             state = "never mapped" if m is None else "already freed"
             raise PyModelError(f"cannot unmap LA {logical:#x}: {state}")
-        freed = copy.copy(m)  # cheaper than dataclasses.replace; not yet shared
-        object.__setattr__(freed, "freed_time", self.clock.now)
-        object.__setattr__(freed, "freed_seq", self.clock.seq)
-        object.__setattr__(freed, "freed_site", site)
+        # A copy with the freed fields set (dataclasses.replace is ~10x slower).
+        freed = object.__new__(Mapping)
+        freed.__dict__.update(m.__dict__, freed_time=self.clock.now, freed_seq=self.clock.seq)
+        freed.__dict__["freed_site"] = site
         self._all[logical] = freed
         i = bisect_right(self._live_starts, logical) - 1
         del self._live_starts[i]
