@@ -1,0 +1,91 @@
+"""What a checker reports: one rule broken at one simulated time, at one address."""
+
+from __future__ import annotations
+
+import enum
+import logging
+from dataclasses import dataclass, field
+
+from tb.errors import TbError
+
+__all__ = ["CheckerViolation", "Finding", "Rule", "ViolationLog"]
+
+
+class Rule(enum.Enum):
+    """The rules of the Python-side bus checkers (protocol rules live in protocol_rules)."""
+
+    NOT_MAPPED = ("translation", "the device used a logical address no live mapping holds")
+    USE_AFTER_FREE = ("translation", "the device used a mapping the driver already freed")
+    PAST_END = ("translation", "the burst runs past the end of its mapping")
+    PERMISSION = ("translation", "the device accessed bytes not handed to it for that direction")
+    SHARED_LINE = ("tearing", "the device wrote a cache line that also holds CPU-owned bytes")
+    DIRTY_LINE = ("tearing", "the device wrote a cache line the CPU holds dirty; a later "
+                             "write-back will overwrite the device's data")
+    LOST_DEVICE_WRITE = ("tearing", "a CPU write-back overwrote bytes the device had written")
+    ALIGNMENT = ("tearing", "a buffer handed to the device is not aligned to NdisMGetDmaAlignment")
+    STALE_DEVICE_READ = ("coherence", "the device read bytes the CPU holds dirty (not flushed)")
+    STALE_CPU_READ = ("coherence", "the CPU read device-written data without invalidating first")
+    DIRTY_DISCARD = ("coherence", "an invalidate discarded bytes the CPU had written")
+
+    @property
+    def checker(self) -> str:
+        return self.value[0]
+
+    @property
+    def meaning(self) -> str:
+        return self.value[1]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Finding:
+    """One broken rule."""
+
+    rule: Rule
+    time_ns: int
+    la: int | None
+    pa: int | None
+    owner: str
+    detail: str
+
+    def __str__(self) -> str:
+        la = f"LA {self.la:#x}" if self.la is not None else "LA -"
+        pa = f"PA {self.pa:#x}" if self.pa is not None else "PA -"
+        return (
+            f"t={self.time_ns} ns {self.rule.checker}/{self.rule.name}: {self.rule.meaning}; "
+            f"{la} {pa}; owner: {self.owner}; {self.detail}"
+        )
+
+
+class CheckerViolation(TbError):
+    """A bus checker found a violation (the test stops here unless recording)."""
+
+    def __init__(self, finding: Finding) -> None:
+        super().__init__(str(finding))
+        self.finding = finding
+
+
+@dataclass
+class ViolationLog:
+    """Where checkers report. ``stop``: raise at the first violation; else record them all."""
+
+    stop: bool = True
+    findings: list[Finding] = field(default_factory=list)
+    #: Performance findings (not violations): partial-line device writes on a coherent host.
+    notes: dict[str, int] = field(default_factory=dict)
+    log: logging.Logger = field(default_factory=lambda: logging.getLogger("tb.checkers"))
+
+    def report(self, finding: Finding) -> None:
+        self.findings.append(finding)
+        self.log.error("%s", finding)
+        if self.stop:
+            raise CheckerViolation(finding)
+
+    def note(self, what: str, count: int = 1) -> None:
+        self.notes[what] = self.notes.get(what, 0) + count
+
+    def first(self, rule: Rule) -> Finding | None:
+        return next((f for f in self.findings if f.rule is rule), None)
+
+    @property
+    def first_time_ns(self) -> int | None:
+        return self.findings[0].time_ns if self.findings else None
