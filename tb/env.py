@@ -28,6 +28,7 @@ from pymodel.host import Host
 from pymodel.ndis import NdisSystem
 
 from tb.bfm.host_target import HostMemoryTarget
+from tb.checkers import CheckerSuite
 from tb.driver import DriverConfig, MiniportDriver
 from tb.packets import PacketFactory
 from tb.regs import DeviceRegisters
@@ -95,12 +96,16 @@ class DmaEnv:
         self.rx_packets = PacketFactory(
             stream="RX", seed=cfg.seed * 2 + 2, min_len=cfg.min_len, max_len=cfg.max_len
         )
+        #: Memory-side bus checkers; they stop the test at the first violation.
+        self.checkers = CheckerSuite(host=self.host, alignment=self.host.line_size,
+                                     stop=cfg.checkers_stop)
         self.driver = MiniportDriver(
             system=self.system,
             regs=self.regs,
             irq=dut.irq,
             config=driver_config or DriverConfig(),
             on_receive=self.rx_scoreboard.observe,
+            ownership=self.checkers.ownership,
         )
         self._tasks: list[cocotb.task.Task[None]] = []
 

@@ -27,6 +27,8 @@ class ScenarioConfig:
     bfm: str = "reference"
     clock_ns: int = 4
     timeout_us: int = 200_000
+    #: Stop at the first checker violation (False: record them, for tests that expect some).
+    checkers_stop: bool = True
 
     def to_env(self) -> dict[str, str]:
         return {ENV_PREFIX + k.upper(): str(v) for k, v in asdict(self).items()}

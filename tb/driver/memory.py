@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pymodel import ndis
 from pymodel.ndis import BufferPool, MiniportAdapter, NdisBuffer
 
+from tb.checkers.ownership import OwnershipMap
 from tb.errors import DriverError
 
 __all__ = ["DmaBuffer", "SharedBlock", "SharedMemoryBook"]
@@ -47,19 +48,25 @@ class SharedMemoryBook:
     cached: bool
     alignment: int
     mdl_pool: BufferPool
+    #: Told of every block and buffer, so bus checkers can name who owns bytes.
+    ownership: OwnershipMap | None = None
+    #: Deliberate bug: carve buffers back to back, ignoring the DMA alignment.
+    ignore_alignment: bool = False
     blocks: list[SharedBlock] = field(default_factory=list)
     mdls: list[NdisBuffer] = field(default_factory=list)
     log: logging.Logger = field(default_factory=lambda: logging.getLogger("tb.driver.memory"))
 
-    def allocate_block(self, length: int, purpose: str) -> SharedBlock | None:
+    def allocate_block(
+        self, length: int, purpose: str, *, kind: str = "buffers"
+    ) -> SharedBlock | None:
         """One shared-memory block, or None when NDIS cannot give it."""
         va, la = ndis.NdisMAllocateSharedMemory(self.adapter, length, self.cached)
         if va is None or la is None:
             self.log.info("NdisMAllocateSharedMemory(%d) for %s failed", length, purpose)
             return None
-        return self.adopt_block(SharedBlock(va, la, length, self.cached, purpose))
+        return self.adopt_block(SharedBlock(va, la, length, self.cached, purpose), kind=kind)
 
-    def adopt_block(self, block: SharedBlock) -> SharedBlock:
+    def adopt_block(self, block: SharedBlock, *, kind: str = "buffers") -> SharedBlock:
         """Record a block (also one that came from the async allocator)."""
         if block.la % self.alignment or block.va % self.alignment:
             raise DriverError(
@@ -67,6 +74,8 @@ class SharedMemoryBook:
                 f"aligned to the DMA alignment {self.alignment}"
             )
         self.blocks.append(block)
+        if self.ownership is not None:
+            self.ownership.add_block(block.la, block.length, block.purpose, kind=kind)
         return block
 
     def mdl(self, va: int, length: int) -> NdisBuffer:
@@ -77,9 +86,15 @@ class SharedMemoryBook:
         self.mdls.append(mdl)
         return mdl
 
+    def stride(self, size: int) -> int:
+        """Distance between buffers of ``size`` bytes: whole cache lines, so none share one."""
+        if self.ignore_alignment:
+            return size
+        return -(-size // self.alignment) * self.alignment
+
     def carve(self, block: SharedBlock, size: int, count: int, purpose: str) -> list[DmaBuffer]:
         """Cut ``count`` buffers of ``size`` bytes (rounded up to the alignment) from a block."""
-        stride = -(-size // self.alignment) * self.alignment
+        stride = self.stride(size)
         if stride * count > block.length:
             raise DriverError(
                 f"{count} buffers of {stride} bytes do not fit a {block.length}-byte block"
@@ -88,6 +103,8 @@ class SharedMemoryBook:
         for i in range(count):
             va, la = block.va + i * stride, block.la + i * stride
             out.append(DmaBuffer(va, la, size, self.mdl(va, size), purpose))
+            if self.ownership is not None:
+                self.ownership.name(la, size, f"{purpose} buffer at LA {la:#x}")
         return out
 
     def allocate_buffers(
@@ -98,7 +115,7 @@ class SharedMemoryBook:
         Returns at least ``minimum`` buffers or raises DriverError (the caller
         then fails initialization and frees what it has).
         """
-        stride = -(-size // self.alignment) * self.alignment
+        stride = self.stride(size)
         per_block = max(1, block_bytes // stride)
         buffers: list[DmaBuffer] = []
         while len(buffers) < want:
@@ -126,4 +143,6 @@ class SharedMemoryBook:
         self.mdls.clear()
         for block in self.blocks:
             ndis.NdisMFreeSharedMemory(self.adapter, block.length, block.cached, block.va, block.la)
+            if self.ownership is not None:
+                self.ownership.remove_block(block.la)
         self.blocks.clear()

@@ -38,16 +38,33 @@ from pymodel.device import (
     RingReg,
     RingState,
 )
+from pymodel.iommu import Access
 from pymodel.ndis import MiniportAdapter, NdisSystem
+
+from tb.checkers.ownership import OwnershipMap
 
 from tb.driver.memory import DmaBuffer, SharedBlock, SharedMemoryBook
 from tb.driver.ring import INDEX_MASK, DriverRing
 from tb.errors import DriverError, SimTimeout
 from tb.regs import DeviceRegisters
 
-__all__ = ["DriverConfig", "DriverStats", "MiniportDriver"]
+__all__ = ["DriverBugs", "DriverConfig", "DriverStats", "MiniportDriver"]
 
 ALL_IRQS = Irq.TX_DONE | Irq.RX_DONE | Irq.TX_ERR | Irq.RX_ERR | Irq.RX_DROP
+
+
+@dataclass(frozen=True, kw_only=True)
+class DriverBugs:
+    """Deliberate driver bugs, each one a broken case a bus checker must catch."""
+
+    #: Do not NdisFlushBuffer(..., TRUE) TX data before the doorbell (stale device read).
+    skip_tx_flush: bool = False
+    #: Do not NdisFlushBuffer(..., FALSE) an RX buffer before reading it (stale CPU read).
+    skip_rx_invalidate: bool = False
+    #: Clear each RX buffer through the cache before posting it, without flushing (dirty line).
+    scribble_rx: bool = False
+    #: Carve buffers back to back, ignoring NdisMGetDmaAlignment (shared lines).
+    ignore_alignment: bool = False
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -72,6 +89,7 @@ class DriverConfig:
     shared_memory_limit: int | None = 16 << 20
     #: Raise at once on an error completion or interrupt (False: record it).
     strict_errors: bool = True
+    bugs: DriverBugs = DriverBugs()
 
 
 @dataclass
@@ -108,6 +126,7 @@ class MiniportDriver:
         config: DriverConfig,
         on_receive: Callable[[bytes], None],
         on_transmitted: Callable[[int], None] | None = None,
+        ownership: OwnershipMap | None = None,
         name: str = "nic0",
     ) -> None:
         self.system = system
@@ -118,6 +137,7 @@ class MiniportDriver:
         self.on_receive = on_receive
         self.on_transmitted = on_transmitted
         self.name = name
+        self.ownership = ownership
         self.stats = DriverStats()
         self.log = logging.getLogger(f"tb.driver.{name}")
         self.adapter: MiniportAdapter | None = None
@@ -194,7 +214,8 @@ class MiniportDriver:
         if status != ndis.NDIS_STATUS_SUCCESS or pool is None:
             raise DriverError(f"NdisAllocateBufferPool({mdl_count}) failed: {status}")
         self.book = SharedMemoryBook(
-            adapter=self.adapter, cached=self.cfg.cached, alignment=self.alignment, mdl_pool=pool
+            adapter=self.adapter, cached=self.cfg.cached, alignment=self.alignment, mdl_pool=pool,
+            ownership=self.ownership, ignore_alignment=self.cfg.bugs.ignore_alignment,
         )
         self.tx_ring = self._create_ring("tx", self.cfg.tx_ring_log2)
         self.rx_ring = self._create_ring("rx", self.cfg.rx_ring_log2)
@@ -212,7 +233,10 @@ class MiniportDriver:
         assert self.book is not None
         min_log2 = max(1, (self.alignment // DESC_BYTES).bit_length() - 1)
         while size_log2 >= min_log2:
-            ring = DriverRing.create(name, self.host, self.book, size_log2, self.alignment)
+            ring = DriverRing.create(
+                name, self.host, self.book, size_log2, self.alignment,
+                per_descriptor=not self.cfg.post_whole_lines,
+            )
             if ring is not None:
                 return ring
             size_log2 -= 1
@@ -278,7 +302,10 @@ class MiniportDriver:
                 part = pkt[i * self.cfg.buffer_size:(i + 1) * self.cfg.buffer_size]
                 buf = self._tx_free.pop()
                 self.host.cpu_write(buf.va, part)
-                ndis.NdisFlushBuffer(buf.mdl, True)
+                if not self.cfg.bugs.skip_tx_flush:
+                    ndis.NdisFlushBuffer(buf.mdl, True)
+                if self.ownership is not None:
+                    self.ownership.hand_to_device(buf.la, len(part), Access.READ)
                 eop = i == chunks - 1
                 ctrl = DescCtrl.EOP if eop else DescCtrl(0)
                 self._tx_slots[ring.tail] = _TxSlot(buf, eop, len(part))
@@ -311,6 +338,8 @@ class MiniportDriver:
             if desc.status & DescStatus.ERR:
                 self._error(f"TX descriptor {ring.clean} completed with {desc.err.name}")
             if slot.buffer is not None:
+                if self.ownership is not None:
+                    self.ownership.take_back(slot.buffer.la, slot.length)
                 self._tx_free.append(slot.buffer)
                 self.stats.tx_bytes += slot.length
             if slot.eop:
@@ -318,6 +347,7 @@ class MiniportDriver:
                 if self.on_transmitted is not None:
                     self.on_transmitted(self.stats.tx_completed)
             ring.clean = (ring.clean + 1) & INDEX_MASK
+            ring.reaped()
             progress = True
         return progress
 
@@ -332,6 +362,10 @@ class MiniportDriver:
         while len(self._rx_free) >= unit and ring.free >= unit:
             for _ in range(unit):
                 buf = self._rx_free.pop()
+                if self.cfg.bugs.scribble_rx:
+                    self.host.cpu_write(buf.va, bytes(buf.size))
+                if self.ownership is not None:
+                    self.ownership.hand_to_device(buf.la, buf.size, Access.WRITE)
                 self._rx_slots[ring.tail] = buf
                 ctrl = DescCtrl.IRQ
                 ring.write(ring.tail, Descriptor(addr=buf.la, length=buf.size, ctrl=ctrl))
@@ -354,8 +388,11 @@ class MiniportDriver:
                     f"RX descriptor {ring.clean} reports {desc.wb_len} bytes in a "
                     f"{buf.size}-byte buffer"
                 )
-            ndis.NdisFlushBuffer(buf.mdl, False)
+            if not self.cfg.bugs.skip_rx_invalidate:
+                ndis.NdisFlushBuffer(buf.mdl, False)
             self._rx_partial.append(self.host.cpu_read(buf.va, desc.wb_len))
+            if self.ownership is not None:
+                self.ownership.take_back(buf.la, buf.size)
             if desc.status & DescStatus.EOP:
                 packet = b"".join(self._rx_partial)
                 self._rx_partial = []
@@ -364,6 +401,7 @@ class MiniportDriver:
                 self.on_receive(packet)
             self._rx_free.append(buf)
             ring.clean = (ring.clean + 1) & INDEX_MASK
+            ring.reaped()
             progress = True
         return progress
 
@@ -389,7 +427,7 @@ class MiniportDriver:
             self.log.info("async shared memory for %s failed", context)
             return
         block = self.book.adopt_block(SharedBlock(va, la, length, self.cfg.cached, "rx async"))
-        stride = -(-self.cfg.buffer_size // self.alignment) * self.alignment
+        stride = self.book.stride(self.cfg.buffer_size)
         self._rx_free += self.book.carve(block, self.cfg.buffer_size, length // stride, "rx")
         self.stats.async_blocks += 1
         self._kick.set()
@@ -478,11 +516,16 @@ class MiniportDriver:
             if which is Ring.TX:
                 for slot in self._tx_slots.values():
                     if slot.buffer is not None:
+                        if self.ownership is not None:
+                            self.ownership.take_back(slot.buffer.la, slot.length)
                         self._tx_free.append(slot.buffer)
                     if slot.eop:
                         self.stats.tx_completed += 1  # completed as failed
                 self._tx_slots.clear()
             else:
+                for buf in self._rx_slots.values():
+                    if self.ownership is not None:
+                        self.ownership.take_back(buf.la, buf.size)
                 self._rx_free += self._rx_slots.values()
                 self._rx_slots.clear()
                 self._rx_partial = []

@@ -14,7 +14,10 @@ from dataclasses import dataclass, field
 from pymodel import ndis
 from pymodel.device import DESC_BYTES, Descriptor, DescStatus
 from pymodel.host import Host
+from pymodel.iommu import Access
 from pymodel.ndis import NdisBuffer
+
+from tb.checkers.ownership import OwnershipMap
 
 from tb.driver.memory import SharedBlock, SharedMemoryBook
 
@@ -35,17 +38,22 @@ class DriverRing:
     line_mdls: list[NdisBuffer] = field(default_factory=list)
     tail: int = 0   # next index the driver will post (free-running)
     clean: int = 0  # next index the driver will reap (free-running)
+    ownership: OwnershipMap | None = None
+    #: Take descriptors back one by one (a driver posting part lines) or by whole lines.
+    per_descriptor: bool = False
 
     @classmethod
     def create(
-        cls, name: str, host: Host, book: SharedMemoryBook, size_log2: int, line_bytes: int
+        cls, name: str, host: Host, book: SharedMemoryBook, size_log2: int, line_bytes: int,
+        *, per_descriptor: bool = False,
     ) -> DriverRing | None:
         """Allocate the ring's memory and its per-line MDLs; None if NDIS refuses."""
         length = DESC_BYTES << size_log2
-        block = book.allocate_block(max(length, line_bytes), f"{name} ring")
+        block = book.allocate_block(max(length, line_bytes), f"{name} ring", kind="ring")
         if block is None:
             return None
-        ring = cls(name, host, block, size_log2, line_bytes)
+        ring = cls(name, host, block, size_log2, line_bytes, ownership=book.ownership,
+                   per_descriptor=per_descriptor)
         ring.line_mdls = [
             book.mdl(block.va + off, line_bytes) for off in range(0, length, line_bytes)
         ]
@@ -79,10 +87,31 @@ class DriverRing:
         """CPU-write one descriptor (not yet visible to a non-coherent device)."""
         self.host.cpu_write(self._va(index), desc.pack())
 
+    def _la(self, index: int) -> int:
+        return self.block.la + (index % self.size) * DESC_BYTES
+
     def flush_for_device(self, first: int, count: int) -> None:
-        """Write back the lines holding descriptors ``first .. first+count-1``."""
+        """Write back the lines holding descriptors ``first .. first+count-1`` and hand
+        the descriptors to the device (it reads them and writes them back)."""
         for line in sorted({self._line(first + i) for i in range(count)}):
             ndis.NdisFlushBuffer(self.line_mdls[line], True)
+        if self.ownership is not None:
+            for i in range(count):
+                self.ownership.hand_to_device(
+                    self._la(first + i), DESC_BYTES, Access.READ_WRITE, check_alignment=False
+                )
+
+    def reaped(self) -> None:
+        """``clean`` moved past a descriptor: the CPU owns it again — at once when posting
+        descriptor by descriptor, else when the whole line is back (the device may
+        write the line again until all of it is done)."""
+        last = (self.clean - 1) & INDEX_MASK
+        if self.ownership is None:
+            return
+        if self.per_descriptor:
+            self.ownership.take_back(self._la(last), DESC_BYTES)
+        elif self.clean % self.per_line == 0:
+            self.ownership.take_back(self._la(last - self.per_line + 1), self.line_bytes)
 
     def invalidate_line_of(self, index: int) -> None:
         """Drop the CPU's copy of the line holding ``index`` before reading it."""
@@ -96,6 +125,8 @@ class DriverRing:
         self.host.cpu_write(self.block.va, bytes(DESC_BYTES << self.size_log2))
         for mdl in self.line_mdls:
             ndis.NdisFlushBuffer(mdl, True)
+        if self.ownership is not None:
+            self.ownership.take_back(self.block.la, DESC_BYTES << self.size_log2)
         self.tail = self.clean = 0
 
     def reap(self) -> Descriptor | None:
