@@ -330,7 +330,7 @@ async def test_outstanding_limit_and_pipelining(dut) -> None:
 async def test_long_requests_throughput(dut) -> None:
     """Long requests with a ready slave: R beats flow at (nearly) one per cycle.
 
-    (Only asserted when MAX_BURST_LEN x MAX_OUTSTANDING covers the slave's latency.)
+    (With MAX_BURST_LEN x MAX_OUTSTANDING below the slave's round trip, proportionally less.)
     """
     tb = TB(dut)
     await tb.reset()
@@ -342,6 +342,9 @@ async def test_long_requests_throughput(dut) -> None:
     cycles = tb.cycle - start
     beats = tb.beats
     tb.log.info("%d beats in %d cycles", beats, cycles)
-    # one beat per cycle needs enough beats in flight to cover the slave's round trip
-    if tb.max_burst * tb.max_out >= 8:
-        assert beats / cycles > 0.8, f"only {beats} beats in {cycles} cycles ({tb.where()})"
+    # One beat per cycle needs about 8 beats in flight to cover the slave's round trip;
+    # with fewer, the rate falls in proportion, and that lower rate is what is asserted.
+    floor = 0.8 * min(1.0, tb.max_burst * tb.max_out / 8)
+    assert beats / cycles > floor, (
+        f"only {beats} beats in {cycles} cycles, expected > {floor:.2f}/cycle ({tb.where()})"
+    )
