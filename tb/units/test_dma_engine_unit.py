@@ -172,7 +172,9 @@ class AxiMonitor:
         if ident > 2:
             self._fail("ID names no client", kind, ident, addr, beats)
         lines = (kind == "AR" and ident in (0, 1)) or (kind == "AW" and ident in (1, 2))
-        if lines and self.whole_lines and (addr % self.line or (beats * nbytes) % self.line):
+        # (a line split into bursts shorter than itself is checked only by the data)
+        if (lines and self.whole_lines and self.max_burst * nbytes >= self.line
+                and (addr % self.line or (beats * nbytes) % self.line)):
             self._fail(f"not whole {self.line}-byte lines", kind, ident, addr, beats)
         return ident, beats
 
@@ -313,6 +315,7 @@ class TB:
         self.rx = RingHelper(self, Ring.RX, RX_RING, 6)
 
     def dump(self) -> None:
+        """Log the TX path's state machines and counters (on a timeout)."""
         d = self.dut
         names = ["csr_inst.tx_ring_inst.ring_state_reg", "tx_fetch_inst.fetch_state_reg", "tx_fetch_inst.fetch_ptr_reg",
                  "tx_fetch_inst.fetched_ptr_reg", "tx_inst.issue_inst.issue_state_reg", "tx_inst.issue_inst.credit_reg",
@@ -323,10 +326,13 @@ class TB:
                  "axi_rd_inst.inflight_reg", "axi_rd_inst.cur_valid_reg", "m_axis_tx_tvalid", "m_axis_tx_tready",
                  "tx_inst.realign_inst.fill_reg", "tx_inst.realign_inst.open_reg", "tx_inst.realign_inst.end_reg"]
         for n in names:
-            h = d
-            for part in n.split("."):
-                h = getattr(h, part)
-            self.log.error("%s = %s", n, h.value)
+            try:
+                h = d
+                for part in n.split("."):
+                    h = getattr(h, part)
+                self.log.error("%s = %s", n, h.value)
+            except AttributeError:
+                pass
 
     async def reset(self) -> None:
         self.dut.rst.value = 1
@@ -559,9 +565,11 @@ async def test_tx_packets(dut) -> None:
             beats = -(-9000 // tb.nbytes)
             cycles = (frame.sim_time_end - frame.sim_time_start) / cocotb.utils.get_sim_steps(CLK_NS, "ns") + 1
             tb.log.info("9000-byte packet: %d beats in %d cycles", beats, cycles)
-            assert cycles < 1.25 * beats, f"TX stream too slow: {beats} beats took {cycles:.0f} cycles"
+            if int(dut.TX_FIFO_BEATS.value) >= 1024 and int(dut.MAX_RD_OUTSTANDING.value) >= 4:
+                assert cycles < 1.25 * beats, f"TX stream too slow: {beats} beats took {cycles:.0f} cycles"
     await tb.tx.wait_head(tb.tx.tail)
-    assert tb.monitor.rd_max[2] >= 2, f"at most {tb.monitor.rd_max[2]} TX data read in flight"
+    if int(dut.MAX_RD_OUTSTANDING.value) > 1:
+        assert tb.monitor.rd_max[2] >= 2, f"at most {tb.monitor.rd_max[2]} TX data read in flight"
     assert tb.monitor.wb_bursts > 0
     # write-back: DONE (+EOP on the last buffer), WB_LEN = LEN, bytes 0-11 untouched
     for _, segs, indices in expected:
@@ -752,6 +760,28 @@ async def test_err_desc_read(dut) -> None:
     await tb.tx.doorbell()
     await tb.tx_expect(payload)
     await tb.tx.wait_head(tb.dpl)
+    # RX: the first line of buffers cannot be read; a packet waiting for them is dropped
+    tb.rx_fill_guard()
+    await tb.wr(Reg.IRQ_ENABLE, Irq.RX_ERR)
+    await tb.rx.start()
+    tb.err.read.append((RX_RING, RX_RING + tb.dpl * DESC_BYTES))
+    bufs = [(RX_BUF + 0x400 * k, 1000) for k in range(tb.dpl)]
+    tb.rx_post(bufs)
+    await tb.rx.doorbell()
+    await tb.rx_send(tb.rng.randbytes(100))
+    await tb.rx.expect_stopped(ErrCode.DESC_READ, 0)
+    await tb.wait_reg(Reg.RX_DROP_COUNT, lambda v: v == 1, 20_000, "drop of the packet")
+    tb.rx_check_image()
+    tb.err.clear()
+    await tb.rx.disable()
+    await tb.rx.enable()
+    tb.rx_post(bufs)
+    await tb.rx.doorbell()
+    payload = tb.rng.randbytes(1500)
+    tb.rx_place(payload, bufs)
+    await tb.rx_send(payload)
+    await tb.rx.wait_head(2)
+    tb.rx_check_image()
 
 
 @cocotb.test()
@@ -972,6 +1002,55 @@ async def test_err_tail_overrun(dut) -> None:
         await tb.tx.doorbell()
         await tb.tx_expect(payload)
         await tb.tx.wait_head(tb.tx.tail)
+
+
+@cocotb.test()
+async def test_cache_lines(dut) -> None:
+    """TX and RX with 32- and 128-byte cache lines: whole-line fetch and write-back, no partials."""
+    tb = await make_tb(dut)
+    tb.rx_fill_guard()
+    addr = TX_BUF
+    rx_addr = RX_BUF
+    for line in (32, 128):
+        await tb.wr(Reg.CACHE_LINE, line)
+        tb.dpl = line // DESC_BYTES
+        tb.monitor.line = line
+        await tb.tx.start()
+        await tb.rx.start()
+        expected = []
+        for _ in range(6):
+            lengths = [tb.rng.randrange(1, 700) for _ in range(tb.rng.randrange(1, 4))]
+            segs, addr = tx_segments(tb, lengths, base=addr)
+            payload, _ = tb.tx_post(segs)
+            expected.append(payload)
+            if tb.rng.random() < 0.5:
+                tb.tx.pad_line()
+                await tb.tx.doorbell()
+        tb.tx.pad_line()
+        await tb.tx.doorbell()
+        bufs = []
+        for _ in range(-(-18 // tb.dpl) * tb.dpl):  # whole lines, enough for 6 packets
+            rx_addr += tb.rng.randrange(8, 40)
+            bufs.append((rx_addr, 512))
+            rx_addr += 512
+        tb.rx_post(bufs)
+        await tb.rx.doorbell()
+        pos = 0
+        for _ in range(6):
+            n = tb.rng.randrange(1, 1500)
+            k = -(-n // 512)
+            payload = tb.rng.randbytes(n)
+            tb.rx_place(payload, bufs[pos:pos + k])
+            pos += k
+            await tb.rx_send(payload)
+        for payload in expected:
+            await tb.tx_expect(payload)
+        await tb.tx.wait_head(tb.tx.tail)
+        await tb.rx.wait_head(pos)
+        tb.rx_check_image()
+        assert await tb.counts() == (0, 0, 0), f"counts with {line}-byte lines"
+        await tb.tx.disable()
+        await tb.rx.disable()
 
 
 @cocotb.test()
