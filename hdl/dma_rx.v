@@ -19,12 +19,9 @@
 // ADDR, the bytes realigned to ADDR's lane (one dma_realign unit per buffer;
 // a packet beat that straddles two buffers is fed twice, once per part).
 //
-// Completions: every write is recorded in a ring of PEND_DEPTH entries
-// {index, WB_LEN, EOP}; its `done` marks it (with ERR_DATA_WRITE on a write
-// error, which is also reported to the ring); completions leave in order, so
-// a descriptor is never written back before its data is in memory, while
-// later writes are issued without waiting for earlier dones. After a write
-// error no further completion is passed on.
+// Completions (dma_rx_cpl): every write is recorded with {index, WB_LEN, EOP}
+// and completed only after its done, in order; later writes are issued
+// without waiting for earlier dones.
 //
 // `quiesce` (soft reset pending) holds the unit at a packet boundary;
 // `boundary` says it is there. `busy` = a packet is being written or any
@@ -101,14 +98,8 @@ localparam [16:0] BYTES_M1 = BYTES_M1_I[16:0];
 localparam WINDOW = 8;
 // bits of a window count
 localparam WCW = $clog2(WINDOW) + 1;
-// writes awaiting completion
-localparam PEND_DEPTH = 16;
-// bits of a pending-ring index
-localparam PW = $clog2(PEND_DEPTH);
-
 // descriptor status values
 localparam [7:0] STS_DONE = 8'd1 << DESC_STS_DONE;
-localparam [7:0] STS_EOP  = 8'd1 << DESC_STS_EOP;
 localparam [7:0] STS_ERR  = 8'd1 << DESC_STS_ERR;
 
 initial begin
@@ -140,32 +131,9 @@ reg [7:0]    bad_code_reg, bad_code_next;
 reg          req_valid_reg, req_valid_next;
 reg [63:0]   req_addr_reg, req_addr_next;
 reg [15:0]   req_len_reg, req_len_next;
-reg          err_valid_reg, err_valid_next;
-reg [7:0]    err_code_reg, err_code_next;
-reg [15:0]   err_index_reg, err_index_next;
-reg          err_seen_reg, err_seen_next;
+reg          bad_valid_reg, bad_valid_next;  // bad descriptor found (error pulse)
 reg          drop_inc_reg, drop_inc_next;
 reg          err_inc_reg, err_inc_next;
-reg          cpl_valid_reg, cpl_valid_next;
-reg [15:0]   cpl_index_reg, cpl_index_next;
-reg [15:0]   cpl_wb_len_reg, cpl_wb_len_next;
-reg [7:0]    cpl_status_reg, cpl_status_next;
-reg [7:0]    cpl_err_reg, cpl_err_next;
-reg          cpl_stop_reg, cpl_stop_next;
-
-// pending ring: [rd, dn) done, [dn, wr) awaiting done
-reg [15:0]   p_index_mem [0:PEND_DEPTH-1];
-reg [15:0]   p_len_mem [0:PEND_DEPTH-1];
-reg [PEND_DEPTH-1:0] p_eop_reg;
-reg [PEND_DEPTH-1:0] p_err_reg;
-reg [PW:0]   wr_ptr_reg, wr_ptr_next;
-reg [PW:0]   dn_ptr_reg, dn_ptr_next;
-reg [PW:0]   rd_ptr_reg, rd_ptr_next;
-
-wire [15:0] rd_index = p_index_mem[rd_ptr_reg[PW-1:0]];
-wire [15:0] rd_len   = p_len_mem[rd_ptr_reg[PW-1:0]];
-wire [15:0] dn_index = p_index_mem[dn_ptr_reg[PW-1:0]];
-wire        pend_full = (wr_ptr_reg - rd_ptr_reg) == PEND_DEPTH[PW:0];
 
 // ---- descriptor at the fetch FIFO head ----
 wire [63:0] d_addr = d_desc[DESC_ADDR_LSB +: DESC_ADDR_BITS];
@@ -237,12 +205,49 @@ dma_realign #(
     .out_user(unused_user)
 );
 
+// ---- completions, after the writes' dones ----
+reg        pend_push;
+reg [15:0] setup_n;
+wire       pend_full;
+wire       cpl_idle;
+reg        dir_valid;
+reg [15:0] dir_index;
+reg [7:0]  dir_status;
+reg [7:0]  dir_err;
+wire       dir_ready;
+wire       wr_err_valid;
+wire [15:0] wr_err_index;
+
+dma_rx_cpl cpl_inst (
+    .clk(clk),
+    .rst(rst),
+    .clear(clear),
+    .push(pend_push),
+    .push_index(w_index),
+    .push_len(setup_n),
+    .push_eop(setup_n == rem_reg),
+    .full(pend_full),
+    .done_valid(done_valid),
+    .done_err(done_err),
+    .dir_valid(dir_valid),
+    .dir_ready(dir_ready),
+    .dir_index(dir_index),
+    .dir_status(dir_status),
+    .dir_err(dir_err),
+    .cpl_valid(cpl_valid),
+    .cpl_ready(cpl_ready),
+    .cpl_index(cpl_index),
+    .cpl_wb_len(cpl_wb_len),
+    .cpl_status(cpl_status),
+    .cpl_err(cpl_err),
+    .err_valid(wr_err_valid),
+    .err_index(wr_err_index),
+    .idle(cpl_idle)
+);
+
 reg        len_ready_int;
 reg        pkt_ready_int;
 reg        d_ready_int;
-reg        pend_push;
-reg [15:0] setup_n;
-reg        cpl_free;
 reg [16:0] beats17;
 
 always @* begin
@@ -259,21 +264,9 @@ always @* begin
     req_valid_next   = req_valid_reg && !req_ready;
     req_addr_next    = req_addr_reg;
     req_len_next     = req_len_reg;
-    err_valid_next   = 1'b0;
-    err_code_next    = err_code_reg;
-    err_index_next   = err_index_reg;
-    err_seen_next    = err_seen_reg;
+    bad_valid_next   = 1'b0;
     drop_inc_next    = 1'b0;
     err_inc_next     = 1'b0;
-    cpl_valid_next   = cpl_valid_reg && !cpl_ready;
-    cpl_index_next   = cpl_index_reg;
-    cpl_wb_len_next  = cpl_wb_len_reg;
-    cpl_status_next  = cpl_status_reg;
-    cpl_err_next     = cpl_err_reg;
-    cpl_stop_next    = cpl_stop_reg;
-    wr_ptr_next      = wr_ptr_reg;
-    dn_ptr_next      = dn_ptr_reg;
-    rd_ptr_next      = rd_ptr_reg;
 
     len_ready_int = 1'b0;
     pkt_ready_int = 1'b0;
@@ -282,7 +275,10 @@ always @* begin
     win_out_ready = 1'b0;
     pend_push     = 1'b0;
     ra_valid      = 1'b0;
-    cpl_free      = !cpl_valid_reg || cpl_ready;
+    dir_valid     = 1'b0;
+    dir_index     = w_index;
+    dir_status    = STS_DONE;
+    dir_err       = ERR_NONE;
     setup_n       = (rem_reg < w_len) ? rem_reg : w_len;
     beats17       = ({1'b0, len_bytes} + BYTES_M1) >> LW;
 
@@ -333,9 +329,7 @@ always @* begin
                     d_ready_int    = 1'b1;
                     bad_index_next = d_index;
                     bad_code_next  = (d_len == 16'd0) ? ERR_ZERO_LEN : ERR_TOO_LONG;
-                    err_valid_next = 1'b1;
-                    err_code_next  = (d_len == 16'd0) ? ERR_ZERO_LEN : ERR_TOO_LONG;
-                    err_index_next = d_index;
+                    bad_valid_next = 1'b1;
                     rx_state_next  = X_BAD;
                 end else if (win_in_ready) begin
                     d_ready_int  = 1'b1;
@@ -355,7 +349,6 @@ always @* begin
                 req_addr_next   = w_addr;
                 req_len_next    = setup_n;
                 pend_push       = 1'b1;
-                wr_ptr_next     = wr_ptr_reg + 1'b1;
                 brem_next       = setup_n;
                 start_lane_next = w_addr[LW-1:0];
                 rx_state_next   = X_DATA;
@@ -383,62 +376,31 @@ always @* begin
             end
         end
         X_BAD: begin
-            if (wr_ptr_reg == rd_ptr_reg && !req_valid_reg && !cpl_valid_reg) begin
+            // every earlier write completed first, so completions stay in order
+            if (cpl_idle && !req_valid_reg) begin
                 rx_state_next = X_BADW;
             end
         end
         default: begin // X_BADW
             if (win_count != {WCW{1'b0}}) begin
-                if (win_out_valid && cpl_free) begin
-                    // gathered before the bad one: returned unused
-                    win_out_ready   = 1'b1;
-                    win_sum_next    = win_sum_reg - {2'b00, w_len};
-                    cpl_valid_next  = 1'b1;
-                    cpl_index_next  = w_index;
-                    cpl_wb_len_next = 16'd0;
-                    cpl_status_next = STS_DONE;
-                    cpl_err_next    = ERR_NONE;
+                // gathered before the bad one: handed back unused
+                dir_valid = win_out_valid;
+                if (win_out_valid && dir_ready) begin
+                    win_out_ready = 1'b1;
+                    win_sum_next  = win_sum_reg - {2'b00, w_len};
                 end
-            end else if (cpl_free) begin
-                cpl_valid_next  = 1'b1;
-                cpl_index_next  = bad_index_reg;
-                cpl_wb_len_next = 16'd0;
-                cpl_status_next = STS_DONE | STS_ERR;
-                cpl_err_next    = bad_code_reg;
-                drop_inc_next   = 1'b1;
-                rx_state_next   = X_DROP;
+            end else begin
+                dir_valid  = 1'b1;
+                dir_index  = bad_index_reg;
+                dir_status = STS_DONE | STS_ERR;
+                dir_err    = bad_code_reg;
+                if (dir_ready) begin
+                    drop_inc_next = 1'b1;
+                    rx_state_next = X_DROP;
+                end
             end
         end
     endcase
-
-    // ---- write dones ----
-    if (done_valid) begin
-        dn_ptr_next = dn_ptr_reg + 1'b1;
-        if (done_err && !err_seen_reg) begin
-            err_seen_next  = 1'b1;
-            err_valid_next = 1'b1;
-            err_code_next  = ERR_DATA_WRITE;
-            err_index_next = dn_index;
-        end
-    end
-
-    // ---- completions, in order (the pending ring is empty in X_BADW) ----
-    if (rd_ptr_reg != dn_ptr_reg) begin
-        if (cpl_stop_reg) begin
-            rd_ptr_next = rd_ptr_reg + 1'b1;
-        end else if (cpl_free) begin
-            rd_ptr_next     = rd_ptr_reg + 1'b1;
-            cpl_valid_next  = 1'b1;
-            cpl_index_next  = rd_index;
-            cpl_wb_len_next = rd_len;
-            cpl_status_next = STS_DONE | (p_eop_reg[rd_ptr_reg[PW-1:0]] ? STS_EOP : 8'd0)
-                              | (p_err_reg[rd_ptr_reg[PW-1:0]] ? STS_ERR : 8'd0);
-            cpl_err_next    = p_err_reg[rd_ptr_reg[PW-1:0]] ? ERR_DATA_WRITE : ERR_NONE;
-            if (p_err_reg[rd_ptr_reg[PW-1:0]]) begin
-                cpl_stop_next = 1'b1;
-            end
-        end
-    end
 end
 
 always @(posedge clk) begin
@@ -448,20 +410,6 @@ always @(posedge clk) begin
     bad_code_reg    <= bad_code_next;
     req_addr_reg    <= req_addr_next;
     req_len_reg     <= req_len_next;
-    err_code_reg    <= err_code_next;
-    err_index_reg   <= err_index_next;
-    cpl_index_reg   <= cpl_index_next;
-    cpl_wb_len_reg  <= cpl_wb_len_next;
-    cpl_status_reg  <= cpl_status_next;
-    cpl_err_reg     <= cpl_err_next;
-    if (pend_push) begin
-        p_index_mem[wr_ptr_reg[PW-1:0]] <= w_index;
-        p_len_mem[wr_ptr_reg[PW-1:0]]   <= setup_n;
-        p_eop_reg[wr_ptr_reg[PW-1:0]]   <= setup_n == rem_reg;
-    end
-    if (done_valid) begin
-        p_err_reg[dn_ptr_reg[PW-1:0]] <= done_err;
-    end
 
     // the packet walk is reset by `rst` only: `clear` comes while it is idle
     // or dropping, and a packet being dropped must be dropped to its end
@@ -486,23 +434,11 @@ always @(posedge clk) begin
     if (rst || clear) begin
         win_sum_reg   <= 18'd0;
         req_valid_reg <= 1'b0;
-        err_valid_reg <= 1'b0;
-        err_seen_reg  <= 1'b0;
-        cpl_valid_reg <= 1'b0;
-        cpl_stop_reg  <= 1'b0;
-        wr_ptr_reg    <= {PW+1{1'b0}};
-        dn_ptr_reg    <= {PW+1{1'b0}};
-        rd_ptr_reg    <= {PW+1{1'b0}};
+        bad_valid_reg <= 1'b0;
     end else begin
         win_sum_reg   <= win_sum_next;
         req_valid_reg <= req_valid_next;
-        err_valid_reg <= err_valid_next;
-        err_seen_reg  <= err_seen_next;
-        cpl_valid_reg <= cpl_valid_next;
-        cpl_stop_reg  <= cpl_stop_next;
-        wr_ptr_reg    <= wr_ptr_next;
-        dn_ptr_reg    <= dn_ptr_next;
-        rd_ptr_reg    <= rd_ptr_next;
+        bad_valid_reg <= bad_valid_next;
     end
 end
 
@@ -512,18 +448,15 @@ assign d_ready    = d_ready_int;
 assign req_valid  = req_valid_reg;
 assign req_addr   = req_addr_reg;
 assign req_len    = req_len_reg;
-assign cpl_valid  = cpl_valid_reg;
-assign cpl_index  = cpl_index_reg;
-assign cpl_wb_len = cpl_wb_len_reg;
-assign cpl_status = cpl_status_reg;
-assign cpl_err    = cpl_err_reg;
-assign err_valid  = err_valid_reg;
-assign err_code   = err_code_reg;
-assign err_index  = err_index_reg;
+// a failed write wins over a bad descriptor found in the same cycle (the ring
+// keeps only its first error anyway)
+assign err_valid  = wr_err_valid || bad_valid_reg;
+assign err_code   = wr_err_valid ? ERR_DATA_WRITE : bad_code_reg;
+assign err_index  = wr_err_valid ? wr_err_index : bad_index_reg;
 assign drop_inc   = drop_inc_reg;
 assign err_inc    = err_inc_reg;
 assign busy       = (rx_state_reg != X_IDLE && rx_state_reg != X_DROP)
-                    || wr_ptr_reg != rd_ptr_reg || req_valid_reg || cpl_valid_reg;
+                    || !cpl_idle || req_valid_reg;
 assign boundary   = rx_state_reg == X_IDLE;
 
 // the beat count of a length never needs the top bit

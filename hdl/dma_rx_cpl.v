@@ -1,0 +1,194 @@
+`resetall
+`timescale 1ns / 1ps
+`default_nettype none
+
+// dma_rx_cpl -- RX completions: each buffer's write, then its completion, in order.
+//
+// dma_rx records every data write it requests (`push`: index, WB_LEN, EOP) in a
+// ring of PEND_DEPTH entries. The write back end's `done` pulses come in
+// request order and mark the oldest unmarked entry (with ERR_DATA_WRITE if the
+// write failed; the first such error is also reported to the ring). Marked
+// entries leave in order through the completion register (`cpl_*`), so a
+// descriptor is never written back before its data is in memory, while the
+// writes themselves are issued without waiting for earlier dones. After a
+// failed write has been completed no further completion is passed on (the
+// ring stops; the driver recovers by re-enabling it).
+//
+// `dir_*` completes a descriptor without a write (buffers handed back unused,
+// a bad descriptor); it is taken only while no write is pending, so order holds.
+//
+// `idle`: nothing pending, nothing in the completion register.
+module dma_rx_cpl (
+    input  wire        clk,
+    input  wire        rst,
+    input  wire        clear,
+
+    // writes requested by dma_rx
+    input  wire        push,
+    input  wire [15:0] push_index,
+    input  wire [15:0] push_len,
+    input  wire        push_eop,
+    output wire        full,
+
+    // write dones from dma_axi_wr (client 0)
+    input  wire        done_valid,
+    input  wire        done_err,
+
+    // completions without a write
+    input  wire        dir_valid,
+    output wire        dir_ready,
+    input  wire [15:0] dir_index,
+    input  wire [7:0]  dir_status,
+    input  wire [7:0]  dir_err,
+
+    // completions to dma_cpl_write
+    output wire        cpl_valid,
+    input  wire        cpl_ready,
+    output wire [15:0] cpl_index,
+    output wire [15:0] cpl_wb_len,
+    output wire [7:0]  cpl_status,
+    output wire [7:0]  cpl_err,
+
+    output wire        err_valid,
+    output wire [15:0] err_index,
+    output wire        idle
+);
+
+/* verilator lint_off UNUSEDPARAM */
+`include "dma_regs.vh"
+/* verilator lint_on UNUSEDPARAM */
+
+// writes awaiting completion
+localparam PEND_DEPTH = 16;
+// bits of a ring index
+localparam PW = $clog2(PEND_DEPTH);
+// a full ring, as a pointer distance
+localparam [PW:0] PEND_FULL = {1'b1, {PW{1'b0}}};
+
+// descriptor status values
+localparam [7:0] STS_DONE = 8'd1 << DESC_STS_DONE;
+localparam [7:0] STS_EOP  = 8'd1 << DESC_STS_EOP;
+localparam [7:0] STS_ERR  = 8'd1 << DESC_STS_ERR;
+
+// ring: [rd, dn) done, [dn, wr) awaiting their done
+reg [15:0]           p_index_mem [0:PEND_DEPTH-1];
+reg [15:0]           p_len_mem [0:PEND_DEPTH-1];
+reg [PEND_DEPTH-1:0] p_eop_reg;
+reg [PEND_DEPTH-1:0] p_err_reg;
+reg [PW:0]           wr_ptr_reg, wr_ptr_next;
+reg [PW:0]           dn_ptr_reg, dn_ptr_next;
+reg [PW:0]           rd_ptr_reg, rd_ptr_next;
+
+reg        stop_reg, stop_next;        // a failed write was completed
+reg        err_seen_reg, err_seen_next;
+reg        err_valid_reg, err_valid_next;
+reg [15:0] err_index_reg, err_index_next;
+reg        cpl_valid_reg, cpl_valid_next;
+reg [15:0] cpl_index_reg, cpl_index_next;
+reg [15:0] cpl_wb_len_reg, cpl_wb_len_next;
+reg [7:0]  cpl_status_reg, cpl_status_next;
+reg [7:0]  cpl_err_reg, cpl_err_next;
+
+wire [PW-1:0] rd_slot  = rd_ptr_reg[PW-1:0];
+wire [15:0]   rd_index = p_index_mem[rd_slot];
+wire [15:0]   rd_len   = p_len_mem[rd_slot];
+wire [15:0]   dn_index = p_index_mem[dn_ptr_reg[PW-1:0]];
+wire          have_done = rd_ptr_reg != dn_ptr_reg;
+wire          cpl_free  = !cpl_valid_reg || cpl_ready;
+wire          dir_take  = dir_valid && dir_ready;
+
+always @* begin
+    wr_ptr_next     = wr_ptr_reg + {{PW{1'b0}}, push};
+    dn_ptr_next     = dn_ptr_reg;
+    rd_ptr_next     = rd_ptr_reg;
+    stop_next       = stop_reg;
+    err_seen_next   = err_seen_reg;
+    err_valid_next  = 1'b0;
+    err_index_next  = err_index_reg;
+    cpl_valid_next  = cpl_valid_reg && !cpl_ready;
+    cpl_index_next  = cpl_index_reg;
+    cpl_wb_len_next = cpl_wb_len_reg;
+    cpl_status_next = cpl_status_reg;
+    cpl_err_next    = cpl_err_reg;
+
+    if (done_valid) begin
+        dn_ptr_next = dn_ptr_reg + 1'b1;
+        if (done_err && !err_seen_reg) begin
+            err_seen_next  = 1'b1;
+            err_valid_next = 1'b1;
+            err_index_next = dn_index;
+        end
+    end
+
+    if (have_done) begin
+        if (stop_reg) begin
+            rd_ptr_next = rd_ptr_reg + 1'b1;
+        end else if (cpl_free) begin
+            rd_ptr_next     = rd_ptr_reg + 1'b1;
+            cpl_valid_next  = 1'b1;
+            cpl_index_next  = rd_index;
+            cpl_wb_len_next = rd_len;
+            cpl_status_next = STS_DONE | (p_eop_reg[rd_slot] ? STS_EOP : 8'd0)
+                              | (p_err_reg[rd_slot] ? STS_ERR : 8'd0);
+            cpl_err_next    = p_err_reg[rd_slot] ? ERR_DATA_WRITE : ERR_NONE;
+            if (p_err_reg[rd_slot]) begin
+                stop_next = 1'b1;
+            end
+        end
+    end else if (dir_take) begin
+        cpl_valid_next  = 1'b1;
+        cpl_index_next  = dir_index;
+        cpl_wb_len_next = 16'd0;
+        cpl_status_next = dir_status;
+        cpl_err_next    = dir_err;
+    end
+end
+
+always @(posedge clk) begin
+    err_index_reg  <= err_index_next;
+    cpl_index_reg  <= cpl_index_next;
+    cpl_wb_len_reg <= cpl_wb_len_next;
+    cpl_status_reg <= cpl_status_next;
+    cpl_err_reg    <= cpl_err_next;
+    if (push) begin
+        p_index_mem[wr_ptr_reg[PW-1:0]] <= push_index;
+        p_len_mem[wr_ptr_reg[PW-1:0]]   <= push_len;
+        p_eop_reg[wr_ptr_reg[PW-1:0]]   <= push_eop;
+    end
+    if (done_valid) begin
+        p_err_reg[dn_ptr_reg[PW-1:0]] <= done_err;
+    end
+
+    if (rst || clear) begin
+        wr_ptr_reg    <= {PW+1{1'b0}};
+        dn_ptr_reg    <= {PW+1{1'b0}};
+        rd_ptr_reg    <= {PW+1{1'b0}};
+        stop_reg      <= 1'b0;
+        err_seen_reg  <= 1'b0;
+        err_valid_reg <= 1'b0;
+        cpl_valid_reg <= 1'b0;
+    end else begin
+        wr_ptr_reg    <= wr_ptr_next;
+        dn_ptr_reg    <= dn_ptr_next;
+        rd_ptr_reg    <= rd_ptr_next;
+        stop_reg      <= stop_next;
+        err_seen_reg  <= err_seen_next;
+        err_valid_reg <= err_valid_next;
+        cpl_valid_reg <= cpl_valid_next;
+    end
+end
+
+assign full       = (wr_ptr_reg - rd_ptr_reg) == PEND_FULL;
+assign dir_ready  = cpl_free && wr_ptr_reg == rd_ptr_reg;
+assign cpl_valid  = cpl_valid_reg;
+assign cpl_index  = cpl_index_reg;
+assign cpl_wb_len = cpl_wb_len_reg;
+assign cpl_status = cpl_status_reg;
+assign cpl_err    = cpl_err_reg;
+assign err_valid  = err_valid_reg;
+assign err_index  = err_index_reg;
+assign idle       = wr_ptr_reg == rd_ptr_reg && !cpl_valid_reg;
+
+endmodule
+
+`resetall
