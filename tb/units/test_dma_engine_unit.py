@@ -41,8 +41,8 @@ from pymodel.device import (
     MAX_DESC_LEN,
     WB_DELAY_RESET,
     DescCtrl,
-    DescStatus,
     Descriptor,
+    DescStatus,
     ErrCode,
     Irq,
     Reg,
@@ -146,8 +146,14 @@ class AxiMonitor:
         cocotb.start_soon(self._run())
 
     def _fail(self, rule: str, kind: str, ident: int, addr: int, beats: int) -> None:
-        owner = {("AR", 0): "TX descriptor fetch", ("AR", 1): "RX descriptor fetch", ("AR", 2): "TX data",
-                 ("AW", 0): "RX data", ("AW", 1): "TX write-back", ("AW", 2): "RX write-back"}
+        owner = {
+            ("AR", 0): "TX descriptor fetch",
+            ("AR", 1): "RX descriptor fetch",
+            ("AR", 2): "TX data",
+            ("AW", 0): "RX data",
+            ("AW", 1): "TX write-back",
+            ("AW", 2): "RX write-back",
+        }
         raise AxiRuleError(
             f"{rule}: {kind} id {ident} ({owner.get((kind, ident), 'no client')}) addr {addr:#x} "
             f"{beats} beats at {self.tb.dut.clk._path} t={cocotb.utils.get_sim_time('ns'):.0f} ns "
@@ -173,8 +179,12 @@ class AxiMonitor:
             self._fail("ID names no client", kind, ident, addr, beats)
         lines = (kind == "AR" and ident in (0, 1)) or (kind == "AW" and ident in (1, 2))
         # (a line split into bursts shorter than itself is checked only by the data)
-        if (lines and self.whole_lines and self.max_burst * nbytes >= self.line
-                and (addr % self.line or (beats * nbytes) % self.line)):
+        if (
+            lines
+            and self.whole_lines
+            and self.max_burst * nbytes >= self.line
+            and (addr % self.line or (beats * nbytes) % self.line)
+        ):
             self._fail(f"not whole {self.line}-byte lines", kind, ident, addr, beats)
         return ident, beats
 
@@ -186,7 +196,11 @@ class AxiMonitor:
                 ident, _ = self._burst("AR")
                 self.rd_out[ident] += 1
                 self.rd_max[ident] = max(self.rd_max[ident], self.rd_out[ident])
-            if int(dut.m_axi_rvalid.value) and int(dut.m_axi_rready.value) and int(dut.m_axi_rlast.value):
+            if (
+                int(dut.m_axi_rvalid.value)
+                and int(dut.m_axi_rready.value)
+                and int(dut.m_axi_rlast.value)
+            ):
                 self.rd_out[int(dut.m_axi_rid.value)] -= 1
             if int(dut.m_axi_awvalid.value) and int(dut.m_axi_awready.value):
                 ident, _ = self._burst("AW")
@@ -236,7 +250,9 @@ class RingHelper:
         await self.tb.wr(ring_reg(self.ring, RingReg.SIZE_LOG2), self.size_log2)
         await self.enable()
         status = await self.reg(RingReg.STATUS)
-        assert status & 3 == expect, f"{self.ring.name} ring state {status & 3} after enable, not {expect.name}"
+        assert status & 3 == expect, (
+            f"{self.ring.name} ring state {status & 3} after enable, not {expect.name}"
+        )
 
     async def enable(self) -> None:
         self.tail = 0
@@ -251,7 +267,10 @@ class RingHelper:
 
     async def wait_head(self, target: int, *, cycles: int = 200_000) -> None:
         await self.tb.wait_reg(
-            ring_reg(self.ring, RingReg.HEAD), lambda v: v == target, cycles, f"{self.ring.name} HEAD == {target}"
+            ring_reg(self.ring, RingReg.HEAD),
+            lambda v: v == target,
+            cycles,
+            f"{self.ring.name} HEAD == {target}",
         )
 
     async def wait_state(self, state: RingState, *, cycles: int = 100_000) -> int:
@@ -273,7 +292,9 @@ class RingHelper:
         assert await self.tb.rd(Reg.IRQ_STATUS) & irq_bit, f"IRQ_STATUS.{irq_bit.name} not set"
         assert int(self.tb.dut.irq.value) == 1, "irq not raised on the ring error"
 
-    def check_written(self, index: int, *, wb_len: int, status: DescStatus, err: ErrCode = ErrCode.NONE) -> None:
+    def check_written(
+        self, index: int, *, wb_len: int, status: DescStatus, err: ErrCode = ErrCode.NONE
+    ) -> None:
         raw = self.raw(index)
         assert raw[:12] == self.posted[index][:12], (
             f"{self.ring.name} descriptor {index}: bytes 0-11 changed: {raw[:12].hex()} != {self.posted[index][:12].hex()}"
@@ -298,16 +319,28 @@ class TB:
         manager = getattr(cocotb.regression, "_manager_inst", None)
         self.seed = int(getattr(manager, "_regression_seed", cocotb.RANDOM_SEED))
         self.rng = random.Random(int(cocotb.RANDOM_SEED))
-        self.log.info("DATA_WIDTH %d, regression seed %d (replay: run_sim(..., seed=%d))",
-                      8 * self.nbytes, self.seed, self.seed)
+        self.log.info(
+            "DATA_WIDTH %d, regression seed %d (replay: run_sim(..., seed=%d))",
+            8 * self.nbytes,
+            self.seed,
+            self.seed,
+        )
         Clock(dut.clk, CLK_NS, unit="ns").start(start_high=False)
         self.err = ErrRanges()
-        self.mem = HostMemory(AxiBus.from_prefix(dut, "m_axi"), dut.clk, dut.rst, size=MEM_SIZE, err=self.err)
+        self.mem = HostMemory(
+            AxiBus.from_prefix(dut, "m_axi"), dut.clk, dut.rst, size=MEM_SIZE, err=self.err
+        )
         self.axil = AxiLiteMaster(AxiLiteBus.from_prefix(dut, "s_axil"), dut.clk, dut.rst)
         self.tx_sink = AxiStreamSink(AxiStreamBus.from_prefix(dut, "m_axis_tx"), dut.clk, dut.rst)
         self.rx_src = AxiStreamSource(AxiStreamBus.from_prefix(dut, "s_axis_rx"), dut.clk, dut.rst)
-        for model in (self.mem.write_if, self.mem.read_if, self.axil.write_if, self.axil.read_if,
-                      self.tx_sink, self.rx_src):
+        for model in (
+            self.mem.write_if,
+            self.mem.read_if,
+            self.axil.write_if,
+            self.axil.read_if,
+            self.tx_sink,
+            self.rx_src,
+        ):
             model.log.setLevel(logging.ERROR)
         self.dpl = CACHE_LINE_RESET // DESC_BYTES
         self.monitor = AxiMonitor(self)
@@ -317,14 +350,34 @@ class TB:
     def dump(self) -> None:
         """Log the TX path's state machines and counters (on a timeout)."""
         d = self.dut
-        names = ["csr_inst.tx_ring_inst.ring_state_reg", "tx_fetch_inst.fetch_state_reg", "tx_fetch_inst.fetch_ptr_reg",
-                 "tx_fetch_inst.fetched_ptr_reg", "tx_inst.issue_inst.issue_state_reg", "tx_inst.issue_inst.credit_reg",
-                 "tx_inst.issue_inst.req_valid_reg", "tx_inst.issue_inst.halted_reg",
-                 "tx_inst.return_inst.ret_state_reg", "tx_inst.return_inst.units_reg", "tx_inst.return_inst.pkt_open_reg",
-                 "tx_inst.return_inst.beat_reg", "tx_inst.q_count", "tx_inst.d_count", "tx_cpl_inst.wb_state_reg",
-                 "tx_cpl_inst.head_reg", "tx_cpl_inst.cpl_ptr_reg", "tx_cpl_inst.ls_reg", "csr_inst.tx_ring_inst.tail_reg",
-                 "axi_rd_inst.inflight_reg", "axi_rd_inst.cur_valid_reg", "m_axis_tx_tvalid", "m_axis_tx_tready",
-                 "tx_inst.realign_inst.fill_reg", "tx_inst.realign_inst.open_reg", "tx_inst.realign_inst.end_reg"]
+        names = [
+            "csr_inst.tx_ring_inst.ring_state_reg",
+            "tx_fetch_inst.fetch_state_reg",
+            "tx_fetch_inst.fetch_ptr_reg",
+            "tx_fetch_inst.fetched_ptr_reg",
+            "tx_inst.issue_inst.issue_state_reg",
+            "tx_inst.issue_inst.credit_reg",
+            "tx_inst.issue_inst.req_valid_reg",
+            "tx_inst.issue_inst.halted_reg",
+            "tx_inst.return_inst.ret_state_reg",
+            "tx_inst.return_inst.units_reg",
+            "tx_inst.return_inst.pkt_open_reg",
+            "tx_inst.return_inst.beat_reg",
+            "tx_inst.q_count",
+            "tx_inst.d_count",
+            "tx_cpl_inst.wb_state_reg",
+            "tx_cpl_inst.head_reg",
+            "tx_cpl_inst.cpl_ptr_reg",
+            "tx_cpl_inst.ls_reg",
+            "csr_inst.tx_ring_inst.tail_reg",
+            "axi_rd_inst.inflight_reg",
+            "axi_rd_inst.cur_valid_reg",
+            "m_axis_tx_tvalid",
+            "m_axis_tx_tready",
+            "tx_inst.realign_inst.fill_reg",
+            "tx_inst.realign_inst.open_reg",
+            "tx_inst.realign_inst.end_reg",
+        ]
         for n in names:
             try:
                 h = d
@@ -351,8 +404,10 @@ class TB:
         waited = 0
         while not pred(value):
             if waited >= cycles:
-                raise AssertionError(f"no {what} after {cycles} cycles: register {int(reg):#05x} = {value:#x} "
-                                     f"(seed {self.seed})")
+                raise AssertionError(
+                    f"no {what} after {cycles} cycles: register {int(reg):#05x} = {value:#x} "
+                    f"(seed {self.seed})"
+                )
             await ClockCycles(self.dut.clk, poll)
             waited += poll
             value = await self.rd(reg)
@@ -360,14 +415,21 @@ class TB:
 
     def set_backpressure(self, p: float) -> None:
         ram = self.mem
-        for ch in (ram.write_if.aw_channel, ram.write_if.w_channel, ram.write_if.b_channel,
-                   ram.read_if.ar_channel, ram.read_if.r_channel):
+        for ch in (
+            ram.write_if.aw_channel,
+            ram.write_if.w_channel,
+            ram.write_if.b_channel,
+            ram.read_if.ar_channel,
+            ram.read_if.r_channel,
+        ):
             ch.set_pause_generator(pauses(self.rng, p))
         self.tx_sink.set_pause_generator(pauses(self.rng, p))
         self.rx_src.set_pause_generator(pauses(self.rng, p))
 
     # ---- TX ----
-    def tx_post(self, segments: list[tuple[int, int]], *, irq: bool = False) -> tuple[bytes, list[int]]:
+    def tx_post(
+        self, segments: list[tuple[int, int]], *, irq: bool = False
+    ) -> tuple[bytes, list[int]]:
         """One packet from buffers (addr, len): data into memory, descriptors into the ring."""
         payload = bytearray()
         indices = []
@@ -381,7 +443,9 @@ class TB:
             indices.append(self.tx.put(Descriptor(addr=addr, length=length, ctrl=ctrl)))
         return bytes(payload), indices
 
-    async def tx_expect(self, payload: bytes, *, error: bool = False, cycles: int = 400_000) -> AxiStreamFrame:
+    async def tx_expect(
+        self, payload: bytes, *, error: bool = False, cycles: int = 400_000
+    ) -> AxiStreamFrame:
         try:
             frame = await with_timeout(self.tx_sink.recv(), cycles * CLK_NS, "ns")
         except Exception:
@@ -391,14 +455,18 @@ class TB:
         tuser = any(frame.tuser) if isinstance(frame.tuser, list) else bool(frame.tuser)
         if error:
             assert tuser, "expected the packet to end with tuser=1"
-            assert data[:len(payload)] == payload[:len(data)], "TX data before the error differs"
+            assert data[: len(payload)] == payload[: len(data)], "TX data before the error differs"
         else:
             assert not tuser, f"TX packet of {len(payload)} bytes came with tuser=1"
-            assert len(data) == len(payload), f"TX packet length {len(data)}, expected {len(payload)}"
+            assert len(data) == len(payload), (
+                f"TX packet length {len(data)}, expected {len(payload)}"
+            )
             if data != payload:
                 first = next(i for i in range(len(data)) if data[i] != payload[i])
                 self.log.error("got %s\nexp %s", data[:48].hex(), payload[:48].hex())
-                raise AssertionError(f"TX packet of {len(payload)} bytes differs from byte {first} (seed {self.seed})")
+                raise AssertionError(
+                    f"TX packet of {len(payload)} bytes differs from byte {first} (seed {self.seed})"
+                )
         return frame
 
     async def tx_idle(self, cycles: int = 2000) -> None:
@@ -422,7 +490,7 @@ class TB:
             if off >= len(payload):
                 break
             n = min(length, len(payload) - off)
-            self.rx_image[addr - RX_BUF:addr - RX_BUF + n] = payload[off:off + n]
+            self.rx_image[addr - RX_BUF : addr - RX_BUF + n] = payload[off : off + n]
             used.append(n)
             off += n
         assert off == len(payload), "test error: buffers too small"
@@ -437,13 +505,18 @@ class TB:
                 f"(seed {self.seed})"
             )
 
-    async def rx_send(self, payload: bytes, *, tuser: bool = False, tkeep: list[int] | None = None) -> None:
+    async def rx_send(
+        self, payload: bytes, *, tuser: bool = False, tkeep: list[int] | None = None
+    ) -> None:
         frame = AxiStreamFrame(payload, tkeep=tkeep, tuser=[0] * (len(payload) - 1) + [int(tuser)])
         await self.rx_src.send(frame)
 
     async def counts(self) -> tuple[int, int, int]:
-        return (await self.rd(Reg.RX_DROP_COUNT), await self.rd(Reg.RX_ERR_COUNT),
-                await self.rd(Reg.WB_PARTIAL_COUNT))
+        return (
+            await self.rd(Reg.RX_DROP_COUNT),
+            await self.rd(Reg.RX_ERR_COUNT),
+            await self.rd(Reg.WB_PARTIAL_COUNT),
+        )
 
     async def soft_reset(self) -> None:
         await self.wr(Reg.CTRL, 1)
@@ -451,7 +524,9 @@ class TB:
         assert await self.rd(Reg.CACHE_LINE) == CACHE_LINE_RESET
         assert await self.rd(Reg.IRQ_STATUS) == 0
         for ring in (Ring.TX, Ring.RX):
-            assert await self.rd(ring_reg(ring, RingReg.STATUS)) == 0, f"{ring.name} not IDLE after soft reset"
+            assert await self.rd(ring_reg(ring, RingReg.STATUS)) == 0, (
+                f"{ring.name} not IDLE after soft reset"
+            )
             assert await self.rd(ring_reg(ring, RingReg.HEAD)) == 0
 
 
@@ -462,7 +537,9 @@ async def make_tb(dut) -> TB:
     return tb
 
 
-def tx_segments(tb: TB, lengths: list[int], *, base: int, gap: int = 64) -> tuple[list[tuple[int, int]], int]:
+def tx_segments(
+    tb: TB, lengths: list[int], *, base: int, gap: int = 64
+) -> tuple[list[tuple[int, int]], int]:
     """Buffers for `lengths` starting near `base` at random byte offsets."""
     segs = []
     addr = base
@@ -508,10 +585,13 @@ async def test_registers(dut) -> None:
     assert int(dut.irq.value) == 0
 
     # read/write registers keep what was written, byte strobes honoured
-    for reg, value in ((Reg.WB_DELAY, 0x1234), (Reg.IRQ_ENABLE, 0x1F),
-                       (ring_reg(Ring.TX, RingReg.BASE_LO), 0xDEAD_BE00),
-                       (ring_reg(Ring.RX, RingReg.BASE_HI), 0x0000_0012),
-                       (ring_reg(Ring.RX, RingReg.SIZE_LOG2), 9)):
+    for reg, value in (
+        (Reg.WB_DELAY, 0x1234),
+        (Reg.IRQ_ENABLE, 0x1F),
+        (ring_reg(Ring.TX, RingReg.BASE_LO), 0xDEAD_BE00),
+        (ring_reg(Ring.RX, RingReg.BASE_HI), 0x0000_0012),
+        (ring_reg(Ring.RX, RingReg.SIZE_LOG2), 9),
+    ):
         await tb.wr(reg, value)
         got = await tb.rd(reg)
         assert got == value, f"register {int(reg):#05x} reads {got:#x} after writing {value:#x}"
@@ -540,8 +620,22 @@ async def test_tx_packets(dut) -> None:
     tb = await make_tb(dut)
     await tb.wr(Reg.IRQ_ENABLE, Irq.TX_DONE)
     await tb.tx.start()
-    packets = [[1], [2], [3], [7], [60], [64], [65], [127], [1500], [9000],
-               [1, 1, 1], [100, 1000, 3], [500] * 8, [4097, 5]]
+    packets = [
+        [1],
+        [2],
+        [3],
+        [7],
+        [60],
+        [64],
+        [65],
+        [127],
+        [1500],
+        [9000],
+        [1, 1, 1],
+        [100, 1000, 3],
+        [500] * 8,
+        [4097, 5],
+    ]
     addr = TX_BUF
     expected = []
     eop_count = 0
@@ -563,10 +657,14 @@ async def test_tx_packets(dut) -> None:
         frame = await tb.tx_expect(payload)
         if len(payload) == 9000:
             beats = -(-9000 // tb.nbytes)
-            cycles = (frame.sim_time_end - frame.sim_time_start) / cocotb.utils.get_sim_steps(CLK_NS, "ns") + 1
+            cycles = (frame.sim_time_end - frame.sim_time_start) / cocotb.utils.get_sim_steps(
+                CLK_NS, "ns"
+            ) + 1
             tb.log.info("9000-byte packet: %d beats in %d cycles", beats, cycles)
             if int(dut.TX_FIFO_BEATS.value) >= 1024 and int(dut.MAX_RD_OUTSTANDING.value) >= 4:
-                assert cycles < 1.25 * beats, f"TX stream too slow: {beats} beats took {cycles:.0f} cycles"
+                assert cycles < 1.25 * beats, (
+                    f"TX stream too slow: {beats} beats took {cycles:.0f} cycles"
+                )
     await tb.tx.wait_head(tb.tx.tail)
     if int(dut.MAX_RD_OUTSTANDING.value) > 1:
         assert tb.monitor.rd_max[2] >= 2, f"at most {tb.monitor.rd_max[2]} TX data read in flight"
@@ -618,8 +716,8 @@ async def test_rx_packets(dut) -> None:
     for n in lengths:
         payload = tb.rng.randbytes(n)
         k = -(-n // 2048)
-        used = tb.rx_place(payload, buffers[pos:pos + k])
-        plan.append((indices[pos:pos + k], used))
+        used = tb.rx_place(payload, buffers[pos : pos + k])
+        plan.append((indices[pos : pos + k], used))
         pos += k
         await tb.rx_send(payload)
     await tb.rx.wait_head(pos)
@@ -629,7 +727,9 @@ async def test_rx_packets(dut) -> None:
             status = DescStatus.DONE | (DescStatus.EOP if n == len(idx) - 1 else DescStatus(0))
             tb.rx.check_written(index, wb_len=count, status=status)
     for index in indices[pos:]:
-        assert not tb.rx.get(index).status & DescStatus.DONE, f"unused RX descriptor {index} marked DONE"
+        assert not tb.rx.get(index).status & DescStatus.DONE, (
+            f"unused RX descriptor {index} marked DONE"
+        )
     assert await tb.rx.reg(RingReg.PKT_COUNT) == len(lengths)
     drop, err, partial = await tb.counts()
     assert (drop, err, partial) == (0, 0, 0), f"drop/err/partial counts {drop}/{err}/{partial}"
@@ -664,7 +764,9 @@ async def test_writeback_lines(dut) -> None:
         await tb.tx_expect(payload)
         await tb.tx.wait_head(tb.tx.tail)
     partial = (await tb.counts())[2]
-    assert partial == 3, f"WB_PARTIAL_COUNT {partial} after three one-descriptor doorbells, expected 3"
+    assert partial == 3, (
+        f"WB_PARTIAL_COUNT {partial} after three one-descriptor doorbells, expected 3"
+    )
     # the line's earlier descriptors are rewritten with their completions
     for index in range(3):
         tb.tx.check_written(index, wb_len=50 + index, status=DescStatus.DONE | DescStatus.EOP)
@@ -697,20 +799,26 @@ async def test_rx_drops(dut) -> None:
     await tb.wr(Reg.IRQ_ENABLE, Irq.RX_DROP)
     # ring not running
     await tb.rx_send(tb.rng.randbytes(100))
-    await tb.wait_reg(Reg.RX_DROP_COUNT, lambda v: v == 1, 20_000, "drop of a packet for a stopped ring")
+    await tb.wait_reg(
+        Reg.RX_DROP_COUNT, lambda v: v == 1, 20_000, "drop of a packet for a stopped ring"
+    )
     assert await tb.rd(Reg.IRQ_STATUS) == Irq.RX_DROP
     assert int(dut.irq.value) == 1
     await tb.wr(Reg.IRQ_STATUS, Irq.RX_DROP)
     # running, but no buffer posted
     await tb.rx.start()
     await tb.rx_send(tb.rng.randbytes(200))
-    await tb.wait_reg(Reg.RX_DROP_COUNT, lambda v: v == 2, 20_000, "drop of a packet without buffers")
+    await tb.wait_reg(
+        Reg.RX_DROP_COUNT, lambda v: v == 2, 20_000, "drop of a packet without buffers"
+    )
     # buffers too small for the packet within the window: dropped, buffers kept
     small = [(RX_BUF + 0x100 * k, 16) for k in range(8)]
     tb.rx_post(small)
     await tb.rx.doorbell()
     await tb.rx_send(tb.rng.randbytes(8 * 16 + 1))
-    await tb.wait_reg(Reg.RX_DROP_COUNT, lambda v: v == 3, 20_000, "drop of a packet larger than the window")
+    await tb.wait_reg(
+        Reg.RX_DROP_COUNT, lambda v: v == 3, 20_000, "drop of a packet larger than the window"
+    )
     # errors: tuser on tlast, a hole in tkeep, longer than MAX_RX_PKT_LEN
     await tb.rx_send(tb.rng.randbytes(300), tuser=True)
     data = tb.rng.randbytes(3 * tb.nbytes)
@@ -728,7 +836,9 @@ async def test_rx_drops(dut) -> None:
     await tb.rx.wait_head(8)
     tb.rx_check_image()
     for n, count in enumerate(used):
-        tb.rx.check_written(n, wb_len=count, status=DescStatus.DONE | (DescStatus.EOP if n == 7 else DescStatus(0)))
+        tb.rx.check_written(
+            n, wb_len=count, status=DescStatus.DONE | (DescStatus.EOP if n == 7 else DescStatus(0))
+        )
     assert await tb.rx.reg(RingReg.STATUS) & 3 == RingState.RUN
 
 
@@ -800,7 +910,9 @@ async def test_err_tx_data_read(dut) -> None:
     await tb.tx.expect_stopped(ErrCode.DATA_READ, indices[1])
     await tb.tx.wait_head(2)
     tb.tx.check_written(indices[0], wb_len=300, status=DescStatus.DONE)
-    tb.tx.check_written(indices[1], wb_len=0, status=DescStatus.DONE | DescStatus.ERR, err=ErrCode.DATA_READ)
+    tb.tx.check_written(
+        indices[1], wb_len=0, status=DescStatus.DONE | DescStatus.ERR, err=ErrCode.DATA_READ
+    )
     await tb.tx_idle()
     tb.err.clear()
     await tb.soft_reset()
@@ -829,8 +941,12 @@ async def test_err_rx_data_write(dut) -> None:
     await tb.rx.expect_stopped(ErrCode.DATA_WRITE, 1)
     await tb.rx.wait_head(2)
     tb.rx.check_written(0, wb_len=128, status=DescStatus.DONE)
-    tb.rx.check_written(1, wb_len=10, status=DescStatus.DONE | DescStatus.EOP | DescStatus.ERR,
-                        err=ErrCode.DATA_WRITE)
+    tb.rx.check_written(
+        1,
+        wb_len=10,
+        status=DescStatus.DONE | DescStatus.EOP | DescStatus.ERR,
+        err=ErrCode.DATA_WRITE,
+    )
     tb.rx_check_image()  # buffer 0 written, buffer 1 refused by the slave
     tb.err.clear()
     await tb.rx.disable()
@@ -901,7 +1017,9 @@ async def test_err_desc_len(dut) -> None:
     await tb.tx_expect(payload)
     await tb.tx.expect_stopped(ErrCode.ZERO_LEN, bad)
     await tb.tx.wait_head(bad + 1)
-    tb.tx.check_written(bad, wb_len=0, status=DescStatus.DONE | DescStatus.ERR, err=ErrCode.ZERO_LEN)
+    tb.tx.check_written(
+        bad, wb_len=0, status=DescStatus.DONE | DescStatus.ERR, err=ErrCode.ZERO_LEN
+    )
     # TX: LEN 16385 in the middle of a packet -> the open packet ends with tuser
     await tb.tx.disable()
     await tb.tx.enable()
@@ -917,7 +1035,9 @@ async def test_err_desc_len(dut) -> None:
     await tb.tx.expect_stopped(ErrCode.TOO_LONG, bad)
     tb.tx.check_written(first, wb_len=40, status=DescStatus.DONE)
     await tb.tx.wait_head(bad + 1)
-    tb.tx.check_written(bad, wb_len=0, status=DescStatus.DONE | DescStatus.ERR, err=ErrCode.TOO_LONG)
+    tb.tx.check_written(
+        bad, wb_len=0, status=DescStatus.DONE | DescStatus.ERR, err=ErrCode.TOO_LONG
+    )
     # RX: a good buffer gathered, then LEN 0: the good one comes back unused
     tb.monitor.whole_lines = False  # two descriptors posted
     await tb.rx.start()
@@ -956,8 +1076,13 @@ async def test_err_bad_config(dut) -> None:
     tb = await make_tb(dut)
     await tb.wr(Reg.IRQ_ENABLE, Irq.TX_ERR | Irq.RX_ERR)
     tx = tb.tx
-    for base, size_log2, cache_line in ((TX_RING + 0x20, 6, 64), (TX_RING, 1, 64), (TX_RING, 16, 64),
-                                        (TX_RING, 6, 48), (TX_RING + 0x40, 6, 128)):
+    for base, size_log2, cache_line in (
+        (TX_RING + 0x20, 6, 64),
+        (TX_RING, 1, 64),
+        (TX_RING, 16, 64),
+        (TX_RING, 6, 48),
+        (TX_RING + 0x40, 6, 128),
+    ):
         await tb.wr(Reg.CACHE_LINE, cache_line)
         tx.base, tx.size_log2, tx.size = base, size_log2, 1 << size_log2
         await tx.start(expect=RingState.STOPPED)
@@ -1040,7 +1165,7 @@ async def test_cache_lines(dut) -> None:
             n = tb.rng.randrange(1, 1500)
             k = -(-n // 512)
             payload = tb.rng.randbytes(n)
-            tb.rx_place(payload, bufs[pos:pos + k])
+            tb.rx_place(payload, bufs[pos : pos + k])
             pos += k
             await tb.rx_send(payload)
         for payload in expected:
@@ -1073,7 +1198,11 @@ async def test_sweep_4k(dut) -> None:
             expected.append(payload)
     # and packets whose buffers straddle pages at every offset class
     for d in before:
-        segs = [((page << 12) - d, d + 3), (((page + 1) << 12) - 1, 2), (((page + 2) << 12) - b - 1, 2 * b + 2)]
+        segs = [
+            ((page << 12) - d, d + 3),
+            (((page + 1) << 12) - 1, 2),
+            (((page + 2) << 12) - b - 1, 2 * b + 2),
+        ]
         page += 4
         payload, _ = tb.tx_post(segs)
         expected.append(payload)
@@ -1099,9 +1228,9 @@ async def test_sweep_4k(dut) -> None:
     pos = 0
     while pos < len(bufs):
         m = min(tb.rng.randrange(1, 4), len(bufs) - pos)
-        full = sum(n for _, n in bufs[pos:pos + m - 1])
+        full = sum(n for _, n in bufs[pos : pos + m - 1])
         payload = tb.rng.randbytes(full + tb.rng.randrange(1, bufs[pos + m - 1][1] + 1))
-        tb.rx_place(payload, bufs[pos:pos + m])
+        tb.rx_place(payload, bufs[pos : pos + m])
         await tb.rx_send(payload)
         pos += m
     await tb.rx.wait_head(len(bufs))
@@ -1120,7 +1249,9 @@ async def test_stop_busy(dut) -> None:
         await tb.rx.start()
         payloads = []
         for k in range(8):  # 64 KB: twice the TX data buffer at 256 bits
-            payload, _ = tb.tx_post([(TX_BUF + 0x4000 * k + 3, 4000), (TX_BUF + 0x4000 * k + 0x2000 + 5, 4000)])
+            payload, _ = tb.tx_post(
+                [(TX_BUF + 0x4000 * k + 3, 4000), (TX_BUF + 0x4000 * k + 0x2000 + 5, 4000)]
+            )
             payloads.append(payload)
         tb.tx.pad_line()
         await tb.tx.doorbell()
@@ -1152,8 +1283,10 @@ async def test_stop_busy(dut) -> None:
             data = bytes(frame.tdata)
             if tuser:
                 # a cut packet may end with one filler byte (0) that carries tuser
-                cut = data if data == payloads[n][:len(data)] else data[:-1]
-                assert cut == payloads[n][:len(cut)] and len(cut) < len(payloads[n]), "cut packet differs"
+                cut = data if data == payloads[n][: len(data)] else data[:-1]
+                assert cut == payloads[n][: len(cut)] and len(cut) < len(payloads[n]), (
+                    "cut packet differs"
+                )
                 assert tb.tx_sink.empty(), "a packet followed the cut one"
             else:
                 assert data == payloads[n], f"packet {n} differs after {attempt}"
@@ -1206,7 +1339,10 @@ async def test_backpressure(dut) -> None:
         k = 0
         while k < n_pkts:
             batch = min(tb.rng.randrange(1, 4), n_pkts - k)
-            plan = [[tb.rng.randrange(1, 1500) for _ in range(tb.rng.randrange(1, 4))] for _ in range(batch)]
+            plan = [
+                [tb.rng.randrange(1, 1500) for _ in range(tb.rng.randrange(1, 4))]
+                for _ in range(batch)
+            ]
             ndesc = sum(len(p) for p in plan)
             await space(tb.tx, -(-ndesc // tb.dpl) * tb.dpl)
             for lengths in plan:
@@ -1242,7 +1378,7 @@ async def test_backpressure(dut) -> None:
         while len(rx_bufs) - used < k:
             await ClockCycles(dut.clk, 20)
         payload = tb.rng.randbytes(n)
-        tb.rx_place(payload, rx_bufs[used:used + k])
+        tb.rx_place(payload, rx_bufs[used : used + k])
         used += k
         await tb.rx_send(payload)
     for i in range(n_pkts):
