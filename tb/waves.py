@@ -1,0 +1,178 @@
+"""GTKWave layout of a run: AXI channels, registers, ring pointers, state machines by name.
+
+State names come from the Verilog itself (the localparams each ``*_state_reg``
+is reset to and compared with), written as GTKWave translate-filter files, so
+the waveform shows ``X_GATHER`` instead of ``1``. The save file is written when
+a run starts (signals found by walking the simulated hierarchy) and again at
+the first checker violation, with a marker there.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from vcd.gtkw import GTKWSave
+
+__all__ = ["Signal", "state_filters", "write_layout"]
+
+HDL_DIR = Path(__file__).resolve().parent.parent / "hdl"
+_RESET_TO = re.compile(r"\b(\w+_state_reg)\s*<=\s*([A-Z][A-Z0-9]*_)[A-Z0-9_]+\s*;")
+_LOCALPARAM = re.compile(r"localparam\s+(?:\[[^\]]+\]\s*)?(\w+)\s*=\s*([^;]+);")
+_MODULE = re.compile(r"^\s*module\s+(\w+)", re.MULTILINE)
+_SIZED = re.compile(r"(\d+)'([bdh])([0-9a-fA-F_]+)")
+
+
+@dataclass(frozen=True)
+class Signal:
+    """One traced signal: hierarchical path (as in the dump), width, enclosing module type."""
+
+    path: str
+    width: int
+    module: str
+
+    @property
+    def name(self) -> str:
+        return self.path.rsplit(".", 1)[-1]
+
+
+def _value(text: str, known: dict[str, int]) -> int | None:
+    text = text.strip()
+    m = _SIZED.fullmatch(text)
+    if m:
+        return int(m.group(3).replace("_", ""), {"b": 2, "d": 10, "h": 16}[m.group(2)])
+    if text.isdigit():
+        return int(text)
+    return known.get(text)
+
+
+def state_filters(hdl_dirs: Iterable[Path] = (HDL_DIR,)) -> dict[tuple[str, str], dict[int, str]]:
+    """``{(module, state register): {value: state name}}`` from the Verilog sources."""
+    known: dict[str, int] = {}
+    sources = [p for d in hdl_dirs for p in sorted(d.glob("*.v*"))]
+    for path in sources:  # headers first resolve names such as RING_STATE_RUN
+        if path.suffix == ".vh":
+            for name, val in _LOCALPARAM.findall(path.read_text()):
+                v = _value(val, known)
+                if v is not None:
+                    known[name] = v
+    out: dict[tuple[str, str], dict[int, str]] = {}
+    for path in sources:
+        if path.suffix != ".v":
+            continue
+        text = path.read_text()
+        module = _MODULE.search(text)
+        if module is None:
+            continue
+        params = {n: _value(v, known) for n, v in _LOCALPARAM.findall(text)}
+        for reg, prefix in set(_RESET_TO.findall(text)):
+            names = {v: n for n, v in params.items() if n.startswith(prefix) and v is not None}
+            if names:
+                out[(module.group(1), reg)] = names
+    return out
+
+
+def _filter_file(directory: Path, module: str, reg: str, names: dict[int, str], width: int) -> Path:
+    digits = max(1, -(-width // 4))
+    path = directory / f"{module}.{reg}.txt"
+    path.write_text("".join(f"{v:0{digits}X} {n}\n" for v, n in sorted(names.items())))
+    return path
+
+
+_GROUPS: list[tuple[str, re.Pattern[str]]] = [
+    ("AXI4 read address (AR)", re.compile(r"\.m_axi_ar\w+$")),
+    ("AXI4 read data (R)", re.compile(r"\.m_axi_r(id|data|resp|last|valid|ready)$")),
+    ("AXI4 write address (AW)", re.compile(r"\.m_axi_aw\w+$")),
+    ("AXI4 write data (W)", re.compile(r"\.m_axi_w(data|strb|last|valid|ready)$")),
+    ("AXI4 write response (B)", re.compile(r"\.m_axi_b\w+$")),
+    ("AXI-Lite registers port", re.compile(r"\.s_axil_\w+$")),
+    ("AXI-Stream TX (to wire)", re.compile(r"\.m_axis_tx_\w+$")),
+    ("AXI-Stream RX (from wire)", re.compile(r"\.s_axis_rx_\w+$")),
+]
+_POINTERS = re.compile(r"(tail|head|fetch_ptr|fetched_ptr|cpl_ptr|written_ptr|line_\w*ptr|ptr)"
+                       r"\w*_reg$")
+
+
+def write_layout(
+    *,
+    signals: list[Signal],
+    dut_path: str,
+    dump_file: Path,
+    save_file: Path,
+    marker_ps: int | None = None,
+    marker_label: str = "",
+) -> Path:
+    """Write ``save_file`` (and the state filter files beside it) for ``dump_file``."""
+    filters_dir = save_file.parent / "gtkw_filters"
+    filters_dir.mkdir(parents=True, exist_ok=True)
+    states = state_filters()
+    ports = [s for s in signals if s.path.rsplit(".", 1)[0] == dut_path]
+    inside = [s for s in signals if s.path.startswith(dut_path + ".") and s not in ports]
+    with save_file.open("w") as f:
+        gtkw = GTKWSave(f)
+        gtkw.dumpfile(str(dump_file.resolve()))
+        gtkw.savefile(str(save_file.resolve()))
+        if marker_label:
+            gtkw.comment(f"marker: {marker_label}")
+        gtkw.zoom_markers(zoom=-20.0, marker=marker_ps if marker_ps is not None else -1,
+                          **({"a": marker_ps} if marker_ps is not None else {}))
+        gtkw.signals_width(320)
+        with gtkw.group("clock, reset, interrupt"):
+            for s in ports:
+                if s.name in ("clk", "rst", "irq"):
+                    gtkw.trace(s.path, datafmt="bin" if s.width == 1 else "hex")
+        for title, pattern in _GROUPS:
+            members = [s for s in ports if pattern.search(s.path)]
+            if members:
+                with gtkw.group(title, closed=True):
+                    for s in members:
+                        gtkw.trace(_ranged(s))
+        regs = [s for s in inside if s.module == "dma_csr" and s.name.endswith("_reg")]
+        if regs:
+            with gtkw.group("registers (dma_csr)", closed=True):
+                for s in regs:
+                    gtkw.trace(_ranged(s))
+        pointers = [s for s in inside if _POINTERS.search(s.name) and s.width >= 8]
+        if pointers:
+            with gtkw.group("ring pointers", closed=True):
+                for s in pointers:
+                    gtkw.trace(_ranged(s), datafmt="dec")
+        machines = [s for s in inside if s.name.endswith("_state_reg")]
+        if machines:
+            with gtkw.group("state machines"):
+                for s in machines:
+                    names = states.get((s.module, s.name))
+                    filt = (
+                        str(_filter_file(filters_dir, s.module, s.name, names, s.width))
+                        if names else None
+                    )
+                    gtkw.trace(_ranged(s), datafmt="hex", translate_filter_file=filt)
+    return save_file
+
+
+def _ranged(s: Signal) -> str:
+    return s.path if s.width == 1 else f"{s.path}[{s.width - 1}:0]"
+
+
+def discover_signals(root: object) -> list[Signal]:
+    """Every signal under ``root`` (a cocotb hierarchy handle), with its module's type.
+
+    Runs in the simulator process; walking the hierarchy once costs well under a second.
+    """
+    out: list[Signal] = []
+
+    def walk(handle: object, module: str) -> None:
+        for child in handle:  # type: ignore[attr-defined]
+            kind = type(child).__name__
+            if kind == "HierarchyObject":
+                walk(child, child._def_name)
+            elif kind == "HierarchyArrayObject":
+                walk(child, module)
+            elif kind in ("LogicObject", "LogicArrayObject"):
+                width = len(child) if kind == "LogicArrayObject" else 1
+                out.append(Signal(child._path, width, module))
+
+    walk(root, root._def_name)  # type: ignore[attr-defined]
+    return out
