@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-__all__ = ["TbError", "ScoreboardMismatch", "DriverError", "SimTimeout"]
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from tb.checkers.protocol import ProtocolFinding
+
+__all__ = ["DriverError", "ProtocolViolation", "ScoreboardMismatch", "SimTimeout", "TbError"]
 
 
 class TbError(Exception):
@@ -19,3 +24,12 @@ class DriverError(TbError):
 
 class SimTimeout(TbError):
     """The simulation did not reach the expected state in the allotted simulated time."""
+
+
+class ProtocolViolation(TbError):
+    """An HDL bus-protocol checker saw a rule broken (``finding``: when, which bus, which
+    rule, which burst); raised by :class:`tb.checkers.protocol.ProtocolChecker`."""
+
+    def __init__(self, finding: ProtocolFinding) -> None:
+        super().__init__(str(finding))
+        self.finding = finding
