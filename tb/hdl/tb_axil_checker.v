@@ -36,8 +36,10 @@
 // Internal counters the Python watcher reads at the end of a test (not ports):
 // `pending_b` writes (AW or W taken) awaiting B, `pending_r` reads awaiting R.
 //
-// Implementation: one clocked block with blocking temporaries, so that Icarus evaluates
-// the checks once per clock edge (see tb_axi4_checker.v). Not synthesizable.
+// Implementation: one clocked block with blocking updates of its own state, a few
+// statements per idle cycle (Icarus charges about 0.1 us per statement; see
+// tb_axi4_checker.v). Same-cycle order is B, R, AW, AR, W: a response never answers a
+// request of its own cycle. Not synthesizable (=== on X).
 module tb_axil_checker #(
     // AXI-Lite address width in bits, 1..64
     parameter ADDR_WIDTH = 12,
@@ -89,11 +91,8 @@ localparam AXP = ADDR_WIDTH + 3;
 localparam WP = DATA_WIDTH + DATA_WIDTH / 8;
 // bits of an R payload
 localparam RP = DATA_WIDTH + 2;
-// first AXI-Lite rule code, and the flag vector width (indexed by code - FIRST)
-localparam [7:0] FIRST = RULE_AXIL_AW_VALID_DROPPED;
-localparam NRULE = 32;
-// flag vector, indexed by the 8-bit rule code itself
-localparam FW = 256;
+// no rule broken yet this cycle (above every code)
+localparam [7:0] NO_HIT = 8'hFF;
 
 initial begin
     if (ADDR_WIDTH < 1 || ADDR_WIDTH > 64)
@@ -116,266 +115,298 @@ function [63:0] clean_addr;
 endfunction
 
 // previous cycle: VALID && !READY, and the payload then
-reg             aw_wait_reg, w_wait_reg, b_wait_reg, ar_wait_reg, r_wait_reg;
-reg [AXP-1:0]   aw_pl_reg, ar_pl_reg;
-reg [WP-1:0]    w_pl_reg;
-reg [1:0]       b_pl_reg;
-reg [RP-1:0]    r_pl_reg;
+reg             aw_wait, w_wait, b_wait, ar_wait, r_wait;
+reg [AXP-1:0]   aw_pl, ar_pl;
+reg [WP-1:0]    w_pl;
+reg [1:0]       b_pl;
+reg [RP-1:0]    r_pl;
 
 // AWs taken without their W yet, in order
 reg [ADDR_WIDTH-1:0] aq_addr [0:MAX_OUTSTANDING-1];
-reg [PW:0]           aq_wp_reg, aq_rp_reg;
+reg [PW:0]           aq_wp, aq_rp;
 // Ws taken without their AW yet
-reg [PW:0]           w_ahead_reg;
+reg [PW:0]           w_ahead;
 // complete writes awaiting B, in order
 reg [ADDR_WIDTH-1:0] bq_addr [0:MAX_OUTSTANDING-1];
-reg [PW:0]           bq_wp_reg, bq_rp_reg;
+reg [PW:0]           bq_wp, bq_rp;
 // reads awaiting R, in order
 reg [ADDR_WIDTH-1:0] rq_addr [0:MAX_OUTSTANDING-1];
-reg [PW:0]           rq_wp_reg, rq_rp_reg;
+reg [PW:0]           rq_wp, rq_rp;
 
 // requests awaiting a response (read by the Python watcher only)
 /* verilator lint_off UNUSEDSIGNAL */
-wire [31:0] pending_b = {{(31 - PW){1'b0}}, aq_wp_reg - aq_rp_reg} +
-                        {{(31 - PW){1'b0}}, w_ahead_reg} +
-                        {{(31 - PW){1'b0}}, bq_wp_reg - bq_rp_reg};
-wire [31:0] pending_r = {{(31 - PW){1'b0}}, rq_wp_reg - rq_rp_reg};
+wire [31:0] pending_b = {{(31 - PW){1'b0}}, aq_wp - aq_rp} +
+                        {{(31 - PW){1'b0}}, w_ahead} +
+                        {{(31 - PW){1'b0}}, bq_wp - bq_rp};
+wire [31:0] pending_r = {{(31 - PW){1'b0}}, rq_wp - rq_rp};
 /* verilator lint_on UNUSEDSIGNAL */
 
-/* verilator lint_off BLKSEQ */
-always @(posedge clk) begin : check
-    reg aw_v, aw_r, aw_hx, aw_px, aw_hs;
-    reg w_v,  w_r,  w_hx,  w_px,  w_hs;
-    reg b_v,  b_r,  b_hx,  b_px,  b_hs;
-    reg ar_v, ar_r, ar_hx, ar_px, ar_hs;
-    reg r_v,  r_r,  r_hx,  r_px,  r_hs;
-    reg [AXP-1:0] aw_pl, ar_pl;
-    reg [WP-1:0]  w_pl;
-    reg [1:0]     b_pl;
-    reg [RP-1:0]  r_pl;
-    reg [FW-1:0]  f;
-    reg aq_empty, aq_full, bq_empty, bq_full, rq_empty, rq_full;
-    reg aq_push, aq_pop, bq_push, bq_pop, rq_push, rq_pop, w_used;
-    reg [ADDR_WIDTH-1:0] pair_addr;
-    reg [PW:0] w_ahead;
-    reg [63:0] ov_addr, w_addr, b_addr, r_addr, v_addr;
-    reg [7:0] first;
-    reg [31:0] n;
-    integer i;
+// X when any VALID or READY is X or Z (a net: re-evaluated only when one of them changes)
+wire handshake_x = ^{awvalid, awready, wvalid, wready, bvalid, bready,
+                     arvalid, arready, rvalid, rready};
 
+// violations of this cycle: how many, and the lowest code with its address
+reg [31:0] hit_count;
+reg [7:0]  hit_rule;
+reg [63:0] hit_addr;
+
+/* verilator lint_off BLKSEQ */
+// note a broken rule
+task hit;
+    input [7:0]  code;
+    input [63:0] addr;
+    begin
+        hit_count = hit_count + 32'd1;
+        if (code < hit_rule) begin
+            hit_rule = code;
+            hit_addr = addr;
+        end
+    end
+endtask
+
+// the oldest entry of each queue (0 when empty)
+function [63:0] aq_head;
+    input [PW:0] rp;
+    begin
+        aq_head = (aq_wp == rp) ? 64'd0 : clean_addr(aq_addr[rp[PW-1:0]]);
+    end
+endfunction
+
+function [63:0] bq_head;
+    input [PW:0] rp;
+    begin
+        bq_head = (bq_wp == rp) ? 64'd0 : clean_addr(bq_addr[rp[PW-1:0]]);
+    end
+endfunction
+
+function [63:0] rq_head;
+    input [PW:0] rp;
+    begin
+        rq_head = (rq_wp == rp) ? 64'd0 : clean_addr(rq_addr[rp[PW-1:0]]);
+    end
+endfunction
+
+// a write complete (AW and W taken): its B is owed
+task owe_b;
+    input [ADDR_WIDTH-1:0] addr;
+    begin
+        if (bq_wp == (bq_rp ^ QFULL)) begin
+            hit(RULE_AXIL_TRACK_OVERFLOW, clean_addr(addr));
+        end else begin
+            bq_addr[bq_wp[PW-1:0]] = addr;
+            bq_wp = bq_wp + 1'b1;
+        end
+    end
+endtask
+
+always @(posedge clk) begin
     if (rst) begin
-        aw_wait_reg <= 1'b0;
-        w_wait_reg <= 1'b0;
-        b_wait_reg <= 1'b0;
-        ar_wait_reg <= 1'b0;
-        r_wait_reg <= 1'b0;
-        aq_wp_reg <= {(PW + 1){1'b0}};
-        aq_rp_reg <= {(PW + 1){1'b0}};
-        w_ahead_reg <= {(PW + 1){1'b0}};
-        bq_wp_reg <= {(PW + 1){1'b0}};
-        bq_rp_reg <= {(PW + 1){1'b0}};
-        rq_wp_reg <= {(PW + 1){1'b0}};
-        rq_rp_reg <= {(PW + 1){1'b0}};
+        aw_wait = 1'b0;
+        w_wait = 1'b0;
+        b_wait = 1'b0;
+        ar_wait = 1'b0;
+        r_wait = 1'b0;
+        aq_wp = {(PW + 1){1'b0}};
+        aq_rp = {(PW + 1){1'b0}};
+        w_ahead = {(PW + 1){1'b0}};
+        bq_wp = {(PW + 1){1'b0}};
+        bq_rp = {(PW + 1){1'b0}};
+        rq_wp = {(PW + 1){1'b0}};
+        rq_rp = {(PW + 1){1'b0}};
+        hit_count = 32'd0;
+        hit_rule = NO_HIT;
         violation <= 1'b0;
         violation_rule <= RULE_NONE;
         violation_addr <= 64'd0;
         violation_count <= 32'd0;
     end else begin
-        f = {FW{1'b0}};
-
-        // ---------------------------------------------------------------- handshakes
-        aw_pl = {awaddr, awprot};
-        aw_v = (awvalid === 1'b1);
-        aw_r = (awready === 1'b1);
-        aw_hx = ((^{awvalid, awready}) === 1'bx);
-        aw_px = aw_v && ((^awaddr) === 1'bx);
-        aw_hs = aw_v && aw_r && !aw_px;
-        f[RULE_AXIL_AW_VALID_DROPPED] = aw_wait_reg && !aw_v && !aw_hx;
-        f[RULE_AXIL_AW_CHANGED] = aw_wait_reg && aw_v && (aw_pl !== aw_pl_reg);
-        f[RULE_AXIL_AW_X] = aw_hx || aw_px;
-
-        w_pl = {wdata, wstrb};
-        w_v = (wvalid === 1'b1);
-        w_r = (wready === 1'b1);
-        w_hx = ((^{wvalid, wready}) === 1'bx);
-        w_px = w_v && ((^wstrb) === 1'bx);
-        w_hs = w_v && w_r && !w_px;
-        f[RULE_AXIL_W_VALID_DROPPED] = w_wait_reg && !w_v && !w_hx;
-        f[RULE_AXIL_W_CHANGED] = w_wait_reg && w_v && (w_pl !== w_pl_reg);
-        f[RULE_AXIL_W_X] = w_hx || w_px;
-
-        b_pl = bresp;
-        b_v = (bvalid === 1'b1);
-        b_r = (bready === 1'b1);
-        b_hx = ((^{bvalid, bready}) === 1'bx);
-        b_px = b_v && ((^bresp) === 1'bx);
-        b_hs = b_v && b_r && !b_px;
-        f[RULE_AXIL_B_VALID_DROPPED] = b_wait_reg && !b_v && !b_hx;
-        f[RULE_AXIL_B_CHANGED] = b_wait_reg && b_v && (b_pl !== b_pl_reg);
-        f[RULE_AXIL_B_X] = b_hx || b_px;
-
-        ar_pl = {araddr, arprot};
-        ar_v = (arvalid === 1'b1);
-        ar_r = (arready === 1'b1);
-        ar_hx = ((^{arvalid, arready}) === 1'bx);
-        ar_px = ar_v && ((^araddr) === 1'bx);
-        ar_hs = ar_v && ar_r && !ar_px;
-        f[RULE_AXIL_AR_VALID_DROPPED] = ar_wait_reg && !ar_v && !ar_hx;
-        f[RULE_AXIL_AR_CHANGED] = ar_wait_reg && ar_v && (ar_pl !== ar_pl_reg);
-        f[RULE_AXIL_AR_X] = ar_hx || ar_px;
-
-        r_pl = {rdata, rresp};
-        r_v = (rvalid === 1'b1);
-        r_r = (rready === 1'b1);
-        r_hx = ((^{rvalid, rready}) === 1'bx);
-        r_px = r_v && ((^rresp) === 1'bx);
-        r_hs = r_v && r_r && !r_px;
-        f[RULE_AXIL_R_VALID_DROPPED] = r_wait_reg && !r_v && !r_hx;
-        f[RULE_AXIL_R_CHANGED] = r_wait_reg && r_v && (r_pl !== r_pl_reg);
-        f[RULE_AXIL_R_X] = r_hx || r_px;
-
-        // ------------------------------------------------- writes: AW and W paired
-        ov_addr = 64'd0;
-        aq_empty = (aq_wp_reg == aq_rp_reg);
-        aq_full = (aq_wp_reg == (aq_rp_reg ^ QFULL));
-        bq_empty = (bq_wp_reg == bq_rp_reg);
-        bq_full = (bq_wp_reg == (bq_rp_reg ^ QFULL));
-        w_addr = aq_empty ? 64'd0 : clean_addr(aq_addr[aq_rp_reg[PW-1:0]]);
-        b_addr = bq_empty ? 64'd0 : clean_addr(bq_addr[bq_rp_reg[PW-1:0]]);
-        w_ahead = w_ahead_reg;
-        aq_push = 1'b0;
-        aq_pop = 1'b0;
-        bq_push = 1'b0;
-        pair_addr = awaddr;
-        w_used = 1'b0;
-        if (aw_hs) begin
-            if (w_ahead != {(PW + 1){1'b0}}) begin
-                // meets a W taken earlier
-                bq_push = 1'b1;
-                w_ahead = w_ahead - 1'b1;
-            end else if (w_hs && aq_empty) begin
-                // AW and W together
-                bq_push = 1'b1;
-                w_used = 1'b1;
-            end else begin
-                aq_push = 1'b1;
+        // ------------------------------------------- X or Z on a VALID or READY (rare)
+        if (handshake_x === 1'bx) begin
+            if ((^{bvalid, bready}) === 1'bx) begin
+                hit(RULE_AXIL_B_X, bq_head(bq_rp));
+                b_wait = 1'b0;
+            end
+            if ((^{rvalid, rready}) === 1'bx) begin
+                hit(RULE_AXIL_R_X, rq_head(rq_rp));
+                r_wait = 1'b0;
+            end
+            if ((^{awvalid, awready}) === 1'bx) begin
+                hit(RULE_AXIL_AW_X, clean_addr(awaddr));
+                aw_wait = 1'b0;
+            end
+            if ((^{arvalid, arready}) === 1'bx) begin
+                hit(RULE_AXIL_AR_X, clean_addr(araddr));
+                ar_wait = 1'b0;
+            end
+            if ((^{wvalid, wready}) === 1'bx) begin
+                hit(RULE_AXIL_W_X, aq_head(aq_rp));
+                w_wait = 1'b0;
             end
         end
-        if (w_hs && !w_used) begin
-            if (!aq_empty) begin
-                // meets the oldest AW waiting for its W
-                aq_pop = 1'b1;
-                bq_push = 1'b1;
-                pair_addr = aq_addr[aq_rp_reg[PW-1:0]];
-            end else if (w_ahead == QFULL) begin
-                f[RULE_AXIL_TRACK_OVERFLOW] = 1'b1;
+
+        // ----------------------------------------------------------------------- B
+        if (bvalid === 1'b1) begin
+            if (bready === 1'b1) begin
+                if (b_wait && bresp !== b_pl)
+                    hit(RULE_AXIL_B_CHANGED, bq_head(bq_rp));
+                b_wait = 1'b0;
+                if ((^bresp) === 1'bx)
+                    hit(RULE_AXIL_B_X, bq_head(bq_rp));
+                else if (bq_wp == bq_rp)
+                    hit(RULE_AXIL_B_UNEXPECTED, 64'd0);
+                else
+                    bq_rp = bq_rp + 1'b1;
+            end else if (b_wait) begin
+                if (bresp !== b_pl) begin
+                    hit(RULE_AXIL_B_CHANGED, bq_head(bq_rp));
+                    b_pl = bresp;
+                end
             end else begin
-                w_ahead = w_ahead + 1'b1;
+                if ((^bresp) === 1'bx)
+                    hit(RULE_AXIL_B_X, bq_head(bq_rp));
+                b_pl = bresp;
+                b_wait = (bready === 1'b0);
             end
-        end
-        if (aq_push && aq_full && !aq_pop) begin
-            f[RULE_AXIL_TRACK_OVERFLOW] = 1'b1;
-            ov_addr = clean_addr(awaddr);
-            aq_push = 1'b0;
+        end else if (b_wait) begin
+            hit(RULE_AXIL_B_VALID_DROPPED, bq_head(bq_rp));
+            b_wait = 1'b0;
         end
 
-        // --------------------------------------------------------------- B responses
-        bq_pop = 1'b0;
-        if (b_hs) begin
-            if (bq_empty)
-                f[RULE_AXIL_B_UNEXPECTED] = 1'b1;
-            else
-                bq_pop = 1'b1;
-        end
-        if (bq_push && bq_full && !bq_pop) begin
-            f[RULE_AXIL_TRACK_OVERFLOW] = 1'b1;
-            ov_addr = clean_addr(pair_addr);
-            bq_push = 1'b0;
-        end
-
-        // --------------------------------------------------------------------- reads
-        rq_empty = (rq_wp_reg == rq_rp_reg);
-        rq_full = (rq_wp_reg == (rq_rp_reg ^ QFULL));
-        r_addr = rq_empty ? 64'd0 : clean_addr(rq_addr[rq_rp_reg[PW-1:0]]);
-        rq_pop = 1'b0;
-        if (r_hs) begin
-            if (rq_empty)
-                f[RULE_AXIL_R_UNEXPECTED] = 1'b1;
-            else
-                rq_pop = 1'b1;
-        end
-        rq_push = ar_hs;
-        if (rq_push && rq_full && !rq_pop) begin
-            f[RULE_AXIL_TRACK_OVERFLOW] = 1'b1;
-            ov_addr = clean_addr(araddr);
-            rq_push = 1'b0;
+        // ----------------------------------------------------------------------- R
+        if (rvalid === 1'b1) begin
+            if (rready === 1'b1) begin
+                if (r_wait && {rdata, rresp} !== r_pl)
+                    hit(RULE_AXIL_R_CHANGED, rq_head(rq_rp));
+                r_wait = 1'b0;
+                if ((^rresp) === 1'bx)
+                    hit(RULE_AXIL_R_X, rq_head(rq_rp));
+                else if (rq_wp == rq_rp)
+                    hit(RULE_AXIL_R_UNEXPECTED, 64'd0);
+                else
+                    rq_rp = rq_rp + 1'b1;
+            end else if (r_wait) begin
+                if ({rdata, rresp} !== r_pl) begin
+                    hit(RULE_AXIL_R_CHANGED, rq_head(rq_rp));
+                    r_pl = {rdata, rresp};
+                end
+            end else begin
+                if ((^rresp) === 1'bx)
+                    hit(RULE_AXIL_R_X, rq_head(rq_rp));
+                r_pl = {rdata, rresp};
+                r_wait = (rready === 1'b0);
+            end
+        end else if (r_wait) begin
+            hit(RULE_AXIL_R_VALID_DROPPED, rq_head(rq_rp));
+            r_wait = 1'b0;
         end
 
-        // ---------------------------------------------------------------- state update
-        aw_wait_reg <= aw_v && !aw_r && !aw_hx;
-        w_wait_reg <= w_v && !w_r && !w_hx;
-        b_wait_reg <= b_v && !b_r && !b_hx;
-        ar_wait_reg <= ar_v && !ar_r && !ar_hx;
-        r_wait_reg <= r_v && !r_r && !r_hx;
-        aw_pl_reg <= aw_pl;
-        w_pl_reg <= w_pl;
-        b_pl_reg <= b_pl;
-        ar_pl_reg <= ar_pl;
-        r_pl_reg <= r_pl;
-        w_ahead_reg <= w_ahead;
-        if (aq_push) begin
-            aq_addr[aq_wp_reg[PW-1:0]] <= awaddr;
-            aq_wp_reg <= aq_wp_reg + 1'b1;
+        // ---------------------------------------------------------------------- AW
+        if (awvalid === 1'b1) begin
+            if (awready === 1'b1) begin
+                if (aw_wait && {awaddr, awprot} !== aw_pl)
+                    hit(RULE_AXIL_AW_CHANGED, clean_addr(aw_pl[AXP-1 -: ADDR_WIDTH]));
+                aw_wait = 1'b0;
+                if ((^awaddr) === 1'bx) begin
+                    hit(RULE_AXIL_AW_X, 64'd0);
+                end else if (w_ahead != {(PW + 1){1'b0}}) begin
+                    // meets a W taken earlier
+                    w_ahead = w_ahead - 1'b1;
+                    owe_b(awaddr);
+                end else if (aq_wp == (aq_rp ^ QFULL)) begin
+                    hit(RULE_AXIL_TRACK_OVERFLOW, clean_addr(awaddr));
+                end else begin
+                    aq_addr[aq_wp[PW-1:0]] = awaddr;
+                    aq_wp = aq_wp + 1'b1;
+                end
+            end else if (aw_wait) begin
+                if ({awaddr, awprot} !== aw_pl) begin
+                    hit(RULE_AXIL_AW_CHANGED, clean_addr(aw_pl[AXP-1 -: ADDR_WIDTH]));
+                    aw_pl = {awaddr, awprot};
+                end
+            end else begin
+                if ((^awaddr) === 1'bx)
+                    hit(RULE_AXIL_AW_X, 64'd0);
+                aw_pl = {awaddr, awprot};
+                aw_wait = (awready === 1'b0);
+            end
+        end else if (aw_wait) begin
+            hit(RULE_AXIL_AW_VALID_DROPPED, clean_addr(aw_pl[AXP-1 -: ADDR_WIDTH]));
+            aw_wait = 1'b0;
         end
-        if (aq_pop)
-            aq_rp_reg <= aq_rp_reg + 1'b1;
-        if (bq_push) begin
-            bq_addr[bq_wp_reg[PW-1:0]] <= pair_addr;
-            bq_wp_reg <= bq_wp_reg + 1'b1;
+
+        // ---------------------------------------------------------------------- AR
+        if (arvalid === 1'b1) begin
+            if (arready === 1'b1) begin
+                if (ar_wait && {araddr, arprot} !== ar_pl)
+                    hit(RULE_AXIL_AR_CHANGED, clean_addr(ar_pl[AXP-1 -: ADDR_WIDTH]));
+                ar_wait = 1'b0;
+                if ((^araddr) === 1'bx) begin
+                    hit(RULE_AXIL_AR_X, 64'd0);
+                end else if (rq_wp == (rq_rp ^ QFULL)) begin
+                    hit(RULE_AXIL_TRACK_OVERFLOW, clean_addr(araddr));
+                end else begin
+                    rq_addr[rq_wp[PW-1:0]] = araddr;
+                    rq_wp = rq_wp + 1'b1;
+                end
+            end else if (ar_wait) begin
+                if ({araddr, arprot} !== ar_pl) begin
+                    hit(RULE_AXIL_AR_CHANGED, clean_addr(ar_pl[AXP-1 -: ADDR_WIDTH]));
+                    ar_pl = {araddr, arprot};
+                end
+            end else begin
+                if ((^araddr) === 1'bx)
+                    hit(RULE_AXIL_AR_X, 64'd0);
+                ar_pl = {araddr, arprot};
+                ar_wait = (arready === 1'b0);
+            end
+        end else if (ar_wait) begin
+            hit(RULE_AXIL_AR_VALID_DROPPED, clean_addr(ar_pl[AXP-1 -: ADDR_WIDTH]));
+            ar_wait = 1'b0;
         end
-        if (bq_pop)
-            bq_rp_reg <= bq_rp_reg + 1'b1;
-        if (rq_push) begin
-            rq_addr[rq_wp_reg[PW-1:0]] <= araddr;
-            rq_wp_reg <= rq_wp_reg + 1'b1;
+
+        // ----------------------------------------------------------------------- W
+        if (wvalid === 1'b1) begin
+            if (wready === 1'b1) begin
+                if (w_wait && {wdata, wstrb} !== w_pl)
+                    hit(RULE_AXIL_W_CHANGED, aq_head(aq_rp));
+                w_wait = 1'b0;
+                if ((^wstrb) === 1'bx) begin
+                    hit(RULE_AXIL_W_X, aq_head(aq_rp));
+                end else if (aq_wp != aq_rp) begin
+                    // meets the oldest AW waiting for its W (maybe one of this cycle)
+                    owe_b(aq_addr[aq_rp[PW-1:0]]);
+                    aq_rp = aq_rp + 1'b1;
+                end else if (w_ahead == QFULL) begin
+                    hit(RULE_AXIL_TRACK_OVERFLOW, 64'd0);
+                end else begin
+                    w_ahead = w_ahead + 1'b1;
+                end
+            end else if (w_wait) begin
+                if ({wdata, wstrb} !== w_pl) begin
+                    hit(RULE_AXIL_W_CHANGED, aq_head(aq_rp));
+                    w_pl = {wdata, wstrb};
+                end
+            end else begin
+                if ((^wstrb) === 1'bx)
+                    hit(RULE_AXIL_W_X, aq_head(aq_rp));
+                w_pl = {wdata, wstrb};
+                w_wait = (wready === 1'b0);
+            end
+        end else if (w_wait) begin
+            hit(RULE_AXIL_W_VALID_DROPPED, aq_head(aq_rp));
+            w_wait = 1'b0;
         end
-        if (rq_pop)
-            rq_rp_reg <= rq_rp_reg + 1'b1;
 
         // -------------------------------------------------------------------- report
-        first = RULE_NONE;
-        n = 32'd0;
-        for (i = NRULE - 1; i >= 0; i = i - 1) begin
-            if (f[FIRST + i[7:0]]) begin
-                first = FIRST + i[7:0];
-                n = n + 32'd1;
-            end
-        end
-        case (first)
-            RULE_AXIL_AW_VALID_DROPPED, RULE_AXIL_AW_CHANGED:
-                v_addr = clean_addr(aw_pl_reg[AXP-1 -: ADDR_WIDTH]);
-            RULE_AXIL_AW_X:
-                v_addr = clean_addr(awaddr);
-            RULE_AXIL_AR_VALID_DROPPED, RULE_AXIL_AR_CHANGED:
-                v_addr = clean_addr(ar_pl_reg[AXP-1 -: ADDR_WIDTH]);
-            RULE_AXIL_AR_X:
-                v_addr = clean_addr(araddr);
-            RULE_AXIL_W_VALID_DROPPED, RULE_AXIL_W_CHANGED, RULE_AXIL_W_X:
-                v_addr = w_addr;
-            RULE_AXIL_B_VALID_DROPPED, RULE_AXIL_B_CHANGED, RULE_AXIL_B_X, RULE_AXIL_B_UNEXPECTED:
-                v_addr = b_addr;
-            RULE_AXIL_R_VALID_DROPPED, RULE_AXIL_R_CHANGED, RULE_AXIL_R_X, RULE_AXIL_R_UNEXPECTED:
-                v_addr = r_addr;
-            default:
-                v_addr = ov_addr;
-        endcase
-        if (n != 32'd0) begin
-            violation_count <= violation_count + n;
+        if (hit_count != 32'd0) begin
+            violation_count <= violation_count + hit_count;
             if (!violation) begin
                 violation <= 1'b1;
-                violation_rule <= first;
-                violation_addr <= v_addr;
+                violation_rule <= hit_rule;
+                violation_addr <= hit_addr;
             end
+            hit_count = 32'd0;
+            hit_rule = NO_HIT;
         end
     end
 end

@@ -25,7 +25,8 @@
 //   TLAST (TKEEP_SPARSE); on the TLAST beat contiguous from lane 0 (TKEEP_UNPACKED);
 //   TUSER (the packet error flag) only on the TLAST beat (TUSER_NOT_LAST).
 //
-// Implementation: one clocked block with blocking temporaries (see tb_axi4_checker.v).
+// Implementation: one clocked block with blocking updates of its own state and a few
+// statements per beat (Icarus charges about 0.1 us per statement; see tb_axi4_checker.v).
 module tb_axis_checker #(
     // stream data width in bits: a multiple of 8, 8..1024
     parameter DATA_WIDTH = 64
@@ -55,11 +56,10 @@ module tb_axis_checker #(
 localparam KEEP_WIDTH = DATA_WIDTH / 8;
 // bits of a beat's payload
 localparam PL = DATA_WIDTH + KEEP_WIDTH + 2;
-// first AXI-Stream rule code, and how many codes the flag scan covers
-localparam [7:0] FIRST = RULE_AXIS_VALID_DROPPED;
-localparam NRULE = 32;
-// flag vector, indexed by the 8-bit rule code itself
-localparam FW = 256;
+// every byte lane
+localparam [KEEP_WIDTH-1:0] ALL_LANES = {KEEP_WIDTH{1'b1}};
+// no rule broken yet this cycle (above every code)
+localparam [7:0] NO_HIT = 8'hFF;
 
 initial begin
     if (DATA_WIDTH < 8 || DATA_WIDTH > 1024 || KEEP_WIDTH * 8 != DATA_WIDTH)
@@ -71,74 +71,110 @@ end
 reg          wait_reg;
 reg [PL-1:0] pl_reg;
 // packets completed, beats of the packet in progress
-reg [31:0]   packet_reg, beat_reg;
+reg [31:0]   packet_count, beat_count;
+// violations of this cycle: how many, and the lowest code
+reg [31:0]   hit_count;
+reg [7:0]    hit_rule;
+
+// X when TVALID or TREADY is X or Z (a net: re-evaluated only when one of them changes)
+wire handshake_x = ^{tvalid, tready};
 
 /* verilator lint_off BLKSEQ */
-always @(posedge clk) begin : check
-    reg v, r, hx, px, hs, fresh;
-    reg [PL-1:0] pl;
-    reg [FW-1:0] f;
-    reg [KEEP_WIDTH:0] keep_inc;
-    reg [7:0] first;
-    reg [31:0] n;
-    integer i;
+// note a broken rule
+task hit;
+    input [7:0] code;
+    begin
+        hit_count = hit_count + 32'd1;
+        if (code < hit_rule)
+            hit_rule = code;
+    end
+endtask
 
+// a beat first presented: X on control, TKEEP, TUSER
+task check_beat;
+    begin
+        if ((^{tkeep, tlast}) === 1'bx || (tlast === 1'b1 && tuser !== 1'b0 && tuser !== 1'b1)) begin
+            hit(RULE_AXIS_X);
+        end else if (tlast) begin
+            if (tkeep == {KEEP_WIDTH{1'b0}})
+                hit(RULE_AXIS_TKEEP_ZERO);
+            else if ((({1'b0, tkeep} + 1'b1) & {1'b0, tkeep}) != {(KEEP_WIDTH + 1){1'b0}})
+                // contiguous from lane 0: TKEEP + 1 is a power of two
+                hit(RULE_AXIS_TKEEP_UNPACKED);
+        end else begin
+            if (tkeep != ALL_LANES) begin
+                if (tkeep == {KEEP_WIDTH{1'b0}})
+                    hit(RULE_AXIS_TKEEP_ZERO);
+                else
+                    hit(RULE_AXIS_TKEEP_SPARSE);
+            end
+            if (tuser === 1'b1)
+                hit(RULE_AXIS_TUSER_NOT_LAST);
+        end
+    end
+endtask
+
+always @(posedge clk) begin
     if (rst) begin
-        wait_reg <= 1'b0;
-        packet_reg <= 32'd0;
-        beat_reg <= 32'd0;
+        wait_reg = 1'b0;
+        packet_count = 32'd0;
+        beat_count = 32'd0;
+        hit_count = 32'd0;
+        hit_rule = NO_HIT;
         violation <= 1'b0;
         violation_rule <= RULE_NONE;
         violation_packet <= 32'd0;
         violation_beat <= 32'd0;
         violation_count <= 32'd0;
     end else begin
-        f = {FW{1'b0}};
-        pl = {tdata, tkeep, tlast, tuser};
-        v = (tvalid === 1'b1);
-        r = (tready === 1'b1);
-        hx = ((^{tvalid, tready}) === 1'bx);
-        px = v && ((((^{tkeep, tlast}) === 1'bx)) || (tlast === 1'b1 && (tuser !== 1'b0 && tuser !== 1'b1)));
-        hs = v && r && !px;
-        fresh = v && !wait_reg && !px;
-        f[RULE_AXIS_VALID_DROPPED] = wait_reg && !v && !hx;
-        f[RULE_AXIS_CHANGED] = wait_reg && v && (pl !== pl_reg);
-        f[RULE_AXIS_X] = hx || px;
-        if (fresh) begin
-            keep_inc = {1'b0, tkeep} + {{KEEP_WIDTH{1'b0}}, 1'b1};
-            f[RULE_AXIS_TKEEP_ZERO] = (tkeep == {KEEP_WIDTH{1'b0}});
-            f[RULE_AXIS_TKEEP_SPARSE] = !tlast && (tkeep != {KEEP_WIDTH{1'b1}});
-            // contiguous from lane 0: tkeep + 1 is a power of two
-            f[RULE_AXIS_TKEEP_UNPACKED] = tlast && ((keep_inc & {1'b0, tkeep}) != {(KEEP_WIDTH + 1){1'b0}});
-            f[RULE_AXIS_TUSER_NOT_LAST] = !tlast && (tuser === 1'b1);
+        if (handshake_x === 1'bx) begin
+            // X or Z on TVALID or TREADY: the beat counts as not waiting
+            hit(RULE_AXIS_X);
+            wait_reg = 1'b0;
         end
-
-        wait_reg <= v && !r && !hx;
-        pl_reg <= pl;
-        if (hs) begin
-            if (tlast) begin
-                packet_reg <= packet_reg + 32'd1;
-                beat_reg <= 32'd0;
+        if (tvalid === 1'b1) begin
+            if (tready === 1'b1) begin
+                if (wait_reg) begin
+                    if ({tdata, tkeep, tlast, tuser} !== pl_reg)
+                        hit(RULE_AXIS_CHANGED);
+                    wait_reg = 1'b0;
+                end else begin
+                    check_beat;
+                end
+            end else if (wait_reg) begin
+                if ({tdata, tkeep, tlast, tuser} !== pl_reg) begin
+                    hit(RULE_AXIS_CHANGED);
+                    pl_reg = {tdata, tkeep, tlast, tuser};
+                end
             end else begin
-                beat_reg <= beat_reg + 32'd1;
+                check_beat;
+                pl_reg = {tdata, tkeep, tlast, tuser};
+                wait_reg = (tready === 1'b0);
             end
+        end else if (wait_reg) begin
+            hit(RULE_AXIS_VALID_DROPPED);
+            wait_reg = 1'b0;
         end
 
-        first = RULE_NONE;
-        n = 32'd0;
-        for (i = NRULE - 1; i >= 0; i = i - 1) begin
-            if (f[FIRST + i[7:0]]) begin
-                first = FIRST + i[7:0];
-                n = n + 32'd1;
-            end
-        end
-        if (n != 32'd0) begin
-            violation_count <= violation_count + n;
+        if (hit_count != 32'd0) begin
+            violation_count <= violation_count + hit_count;
             if (!violation) begin
                 violation <= 1'b1;
-                violation_rule <= first;
-                violation_packet <= packet_reg;
-                violation_beat <= beat_reg;
+                violation_rule <= hit_rule;
+                violation_packet <= packet_count;
+                violation_beat <= beat_count;
+            end
+            hit_count = 32'd0;
+            hit_rule = NO_HIT;
+        end
+
+        // position of the next beat
+        if (tvalid === 1'b1 && tready === 1'b1) begin
+            if (tlast === 1'b1) begin
+                packet_count = packet_count + 32'd1;
+                beat_count = 32'd0;
+            end else begin
+                beat_count = beat_count + 32'd1;
             end
         end
     end
