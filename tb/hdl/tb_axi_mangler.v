@@ -309,7 +309,8 @@ always @(posedge clk) begin
         aw_wait_reg <= 1'b0;
         r_inj_reg <= 1'b0;
         b_inj_reg <= 1'b0;
-    end else begin
+    end else if (mode != MODE_PASS) begin
+        // (nothing to count in mode 0: `mode` is set before reset is released)
         if (aw_hs && aw_cnt_reg != CNT_MAX)
             aw_cnt_reg <= aw_cnt_reg + 16'd1;
         if (ar_hs && ar_cnt_reg != CNT_MAX)
