@@ -1,0 +1,573 @@
+`resetall
+`timescale 1ns / 1ps
+`default_nettype none
+
+// tb_top -- the toplevel of every system simulation: clock, reset, dma_engine
+// (instance `dut`), the passive AXI4 monitor, and one of two sets of bus models:
+//
+//   FAST = 1  HDL transactors (tb_axi_mem, tb_axil_master, tb_axis_source,
+//             tb_axis_sink) with Python touched once per burst or packet
+//             (tb/bfm/fast.py)
+//   FAST = 0  reference: cocotbext-axi drives the ref_* signals (regs it drives,
+//             wires mirroring the engine's outputs), so AxiBus.from_prefix(dut,
+//             "ref_m_axi") and friends bind (tb/bfm/reference.py)
+//
+//   dut.m_axi_* --[splice point]-- mem_axi_* --> tb_axi_mem | ref_m_axi_*
+//        |
+//        +--> u_mon (tb_axi_monitor): every AR and write burst, for the checkers
+//
+// The clock runs in Verilog (Python never wakes on it unless it asks); Python
+// drives `rst` (high from time 0 until Python releases it).
+module tb_top #(
+    // AXI4 and AXI-Stream data width in bits: 32, 64, 128 or 256
+    parameter DATA_WIDTH = 64,
+    // 1: HDL transactors; 0: reference (cocotbext-axi on the ref_* signals)
+    parameter FAST = 1,
+    // clock period in ns
+    parameter CLK_PERIOD_NS = 4,
+    // engine: AXI4 ID width
+    parameter ID_WIDTH = 4,
+    // engine: longest AXI4 burst in beats
+    parameter MAX_BURST_LEN = 64,
+    // engine: AXI4 read bursts in flight
+    parameter MAX_RD_OUTSTANDING = 8,
+    // engine: AXI4 write bursts awaiting B
+    parameter MAX_WR_OUTSTANDING = 8,
+    // engine: descriptor cache entries per ring
+    parameter DESC_DEPTH = 32,
+    // fast memory: ring slots per direction (bound on its outstanding limits)
+    parameter MEM_DEPTH = 32,
+    // fast memory: default cycles from AR to the first R beat (+MEM_RD_LATENCY=)
+    parameter MEM_RD_LATENCY = 200,
+    // fast memory: default cycles from a complete write burst to B (+MEM_WR_LATENCY=)
+    parameter MEM_WR_LATENCY = 20,
+    // fast memory: default read bursts it accepts before answering (+MEM_RD_OUTSTANDING=)
+    parameter MEM_RD_OUTSTANDING = 16,
+    // fast memory: default write bursts it accepts before answering (+MEM_WR_OUTSTANDING=)
+    parameter MEM_WR_OUTSTANDING = 16,
+    // monitor ring entries per direction
+    parameter MON_DEPTH = 16,
+    // fast streams: bytes per source load / sink chunk buffer
+    parameter STREAM_BUF_BYTES = 16384
+) ();
+
+initial begin
+    if (FAST != 0 && FAST != 1) begin
+        $fatal(1, "tb_top: FAST must be 0 or 1, not %0d (instance %m)", FAST);
+    end
+    if (CLK_PERIOD_NS < 2) begin
+        $fatal(1, "tb_top: CLK_PERIOD_NS must be at least 2, not %0d (instance %m)", CLK_PERIOD_NS);
+    end
+end
+
+// ---------------------------------------------------------------- clock, reset
+reg clk;
+reg rst;
+initial begin
+    clk = 1'b0;
+    rst = 1'b1;
+end
+always #(CLK_PERIOD_NS / 2.0) clk = ~clk;
+
+wire irq;
+
+// ------------------------------------------------------- engine-side buses
+wire [ID_WIDTH-1:0] m_axi_awid;
+wire [63:0] m_axi_awaddr;
+wire [7:0] m_axi_awlen;
+wire [2:0] m_axi_awsize;
+wire [1:0] m_axi_awburst;
+wire m_axi_awlock;
+wire [3:0] m_axi_awcache;
+wire [2:0] m_axi_awprot;
+wire m_axi_awvalid;
+wire m_axi_awready;
+wire [DATA_WIDTH-1:0] m_axi_wdata;
+wire [DATA_WIDTH/8-1:0] m_axi_wstrb;
+wire m_axi_wlast;
+wire m_axi_wvalid;
+wire m_axi_wready;
+wire [ID_WIDTH-1:0] m_axi_bid;
+wire [1:0] m_axi_bresp;
+wire m_axi_bvalid;
+wire m_axi_bready;
+wire [ID_WIDTH-1:0] m_axi_arid;
+wire [63:0] m_axi_araddr;
+wire [7:0] m_axi_arlen;
+wire [2:0] m_axi_arsize;
+wire [1:0] m_axi_arburst;
+wire m_axi_arlock;
+wire [3:0] m_axi_arcache;
+wire [2:0] m_axi_arprot;
+wire m_axi_arvalid;
+wire m_axi_arready;
+wire [ID_WIDTH-1:0] m_axi_rid;
+wire [DATA_WIDTH-1:0] m_axi_rdata;
+wire [1:0] m_axi_rresp;
+wire m_axi_rlast;
+wire m_axi_rvalid;
+wire m_axi_rready;
+wire [11:0] s_axil_awaddr;
+wire [2:0] s_axil_awprot;
+wire s_axil_awvalid;
+wire s_axil_awready;
+wire [31:0] s_axil_wdata;
+wire [3:0] s_axil_wstrb;
+wire s_axil_wvalid;
+wire s_axil_wready;
+wire [1:0] s_axil_bresp;
+wire s_axil_bvalid;
+wire s_axil_bready;
+wire [11:0] s_axil_araddr;
+wire [2:0] s_axil_arprot;
+wire s_axil_arvalid;
+wire s_axil_arready;
+wire [31:0] s_axil_rdata;
+wire [1:0] s_axil_rresp;
+wire s_axil_rvalid;
+wire s_axil_rready;
+wire [DATA_WIDTH-1:0] m_axis_tx_tdata;
+wire [DATA_WIDTH/8-1:0] m_axis_tx_tkeep;
+wire m_axis_tx_tlast;
+wire m_axis_tx_tvalid;
+wire m_axis_tx_tready;
+wire m_axis_tx_tuser;
+wire [DATA_WIDTH-1:0] s_axis_rx_tdata;
+wire [DATA_WIDTH/8-1:0] s_axis_rx_tkeep;
+wire s_axis_rx_tlast;
+wire s_axis_rx_tvalid;
+wire s_axis_rx_tready;
+wire s_axis_rx_tuser;
+
+// ------------------------------------------------ memory side of the AXI4 bus
+wire [ID_WIDTH-1:0] mem_axi_awid;
+wire [63:0] mem_axi_awaddr;
+wire [7:0] mem_axi_awlen;
+wire [2:0] mem_axi_awsize;
+wire [1:0] mem_axi_awburst;
+wire mem_axi_awlock;
+wire [3:0] mem_axi_awcache;
+wire [2:0] mem_axi_awprot;
+wire mem_axi_awvalid;
+wire mem_axi_awready;
+wire [DATA_WIDTH-1:0] mem_axi_wdata;
+wire [DATA_WIDTH/8-1:0] mem_axi_wstrb;
+wire mem_axi_wlast;
+wire mem_axi_wvalid;
+wire mem_axi_wready;
+wire [ID_WIDTH-1:0] mem_axi_bid;
+wire [1:0] mem_axi_bresp;
+wire mem_axi_bvalid;
+wire mem_axi_bready;
+wire [ID_WIDTH-1:0] mem_axi_arid;
+wire [63:0] mem_axi_araddr;
+wire [7:0] mem_axi_arlen;
+wire [2:0] mem_axi_arsize;
+wire [1:0] mem_axi_arburst;
+wire mem_axi_arlock;
+wire [3:0] mem_axi_arcache;
+wire [2:0] mem_axi_arprot;
+wire mem_axi_arvalid;
+wire mem_axi_arready;
+wire [ID_WIDTH-1:0] mem_axi_rid;
+wire [DATA_WIDTH-1:0] mem_axi_rdata;
+wire [1:0] mem_axi_rresp;
+wire mem_axi_rlast;
+wire mem_axi_rvalid;
+wire mem_axi_rready;
+
+// bus mangler splice point: for error injection, replace these assigns by a
+// tb_axi_mangler between m_axi_* (engine) and mem_axi_* (memory model)
+assign mem_axi_awid = m_axi_awid;
+assign mem_axi_awaddr = m_axi_awaddr;
+assign mem_axi_awlen = m_axi_awlen;
+assign mem_axi_awsize = m_axi_awsize;
+assign mem_axi_awburst = m_axi_awburst;
+assign mem_axi_awlock = m_axi_awlock;
+assign mem_axi_awcache = m_axi_awcache;
+assign mem_axi_awprot = m_axi_awprot;
+assign mem_axi_awvalid = m_axi_awvalid;
+assign m_axi_awready = mem_axi_awready;
+assign mem_axi_wdata = m_axi_wdata;
+assign mem_axi_wstrb = m_axi_wstrb;
+assign mem_axi_wlast = m_axi_wlast;
+assign mem_axi_wvalid = m_axi_wvalid;
+assign m_axi_wready = mem_axi_wready;
+assign m_axi_bid = mem_axi_bid;
+assign m_axi_bresp = mem_axi_bresp;
+assign m_axi_bvalid = mem_axi_bvalid;
+assign mem_axi_bready = m_axi_bready;
+assign mem_axi_arid = m_axi_arid;
+assign mem_axi_araddr = m_axi_araddr;
+assign mem_axi_arlen = m_axi_arlen;
+assign mem_axi_arsize = m_axi_arsize;
+assign mem_axi_arburst = m_axi_arburst;
+assign mem_axi_arlock = m_axi_arlock;
+assign mem_axi_arcache = m_axi_arcache;
+assign mem_axi_arprot = m_axi_arprot;
+assign mem_axi_arvalid = m_axi_arvalid;
+assign m_axi_arready = mem_axi_arready;
+assign m_axi_rid = mem_axi_rid;
+assign m_axi_rdata = mem_axi_rdata;
+assign m_axi_rresp = mem_axi_rresp;
+assign m_axi_rlast = mem_axi_rlast;
+assign m_axi_rvalid = mem_axi_rvalid;
+assign mem_axi_rready = m_axi_rready;
+
+// ------------------------------------------------------------------ engine
+dma_engine #(
+    .DATA_WIDTH(DATA_WIDTH),
+    .ID_WIDTH(ID_WIDTH),
+    .MAX_BURST_LEN(MAX_BURST_LEN),
+    .MAX_RD_OUTSTANDING(MAX_RD_OUTSTANDING),
+    .MAX_WR_OUTSTANDING(MAX_WR_OUTSTANDING),
+    .DESC_DEPTH(DESC_DEPTH)
+) dut (
+    .clk(clk),
+    .rst(rst),
+    .m_axi_awid(m_axi_awid),
+    .m_axi_awaddr(m_axi_awaddr),
+    .m_axi_awlen(m_axi_awlen),
+    .m_axi_awsize(m_axi_awsize),
+    .m_axi_awburst(m_axi_awburst),
+    .m_axi_awlock(m_axi_awlock),
+    .m_axi_awcache(m_axi_awcache),
+    .m_axi_awprot(m_axi_awprot),
+    .m_axi_awvalid(m_axi_awvalid),
+    .m_axi_awready(m_axi_awready),
+    .m_axi_wdata(m_axi_wdata),
+    .m_axi_wstrb(m_axi_wstrb),
+    .m_axi_wlast(m_axi_wlast),
+    .m_axi_wvalid(m_axi_wvalid),
+    .m_axi_wready(m_axi_wready),
+    .m_axi_bid(m_axi_bid),
+    .m_axi_bresp(m_axi_bresp),
+    .m_axi_bvalid(m_axi_bvalid),
+    .m_axi_bready(m_axi_bready),
+    .m_axi_arid(m_axi_arid),
+    .m_axi_araddr(m_axi_araddr),
+    .m_axi_arlen(m_axi_arlen),
+    .m_axi_arsize(m_axi_arsize),
+    .m_axi_arburst(m_axi_arburst),
+    .m_axi_arlock(m_axi_arlock),
+    .m_axi_arcache(m_axi_arcache),
+    .m_axi_arprot(m_axi_arprot),
+    .m_axi_arvalid(m_axi_arvalid),
+    .m_axi_arready(m_axi_arready),
+    .m_axi_rid(m_axi_rid),
+    .m_axi_rdata(m_axi_rdata),
+    .m_axi_rresp(m_axi_rresp),
+    .m_axi_rlast(m_axi_rlast),
+    .m_axi_rvalid(m_axi_rvalid),
+    .m_axi_rready(m_axi_rready),
+    .s_axil_awaddr(s_axil_awaddr),
+    .s_axil_awprot(s_axil_awprot),
+    .s_axil_awvalid(s_axil_awvalid),
+    .s_axil_awready(s_axil_awready),
+    .s_axil_wdata(s_axil_wdata),
+    .s_axil_wstrb(s_axil_wstrb),
+    .s_axil_wvalid(s_axil_wvalid),
+    .s_axil_wready(s_axil_wready),
+    .s_axil_bresp(s_axil_bresp),
+    .s_axil_bvalid(s_axil_bvalid),
+    .s_axil_bready(s_axil_bready),
+    .s_axil_araddr(s_axil_araddr),
+    .s_axil_arprot(s_axil_arprot),
+    .s_axil_arvalid(s_axil_arvalid),
+    .s_axil_arready(s_axil_arready),
+    .s_axil_rdata(s_axil_rdata),
+    .s_axil_rresp(s_axil_rresp),
+    .s_axil_rvalid(s_axil_rvalid),
+    .s_axil_rready(s_axil_rready),
+    .m_axis_tx_tdata(m_axis_tx_tdata),
+    .m_axis_tx_tkeep(m_axis_tx_tkeep),
+    .m_axis_tx_tlast(m_axis_tx_tlast),
+    .m_axis_tx_tvalid(m_axis_tx_tvalid),
+    .m_axis_tx_tready(m_axis_tx_tready),
+    .m_axis_tx_tuser(m_axis_tx_tuser),
+    .s_axis_rx_tdata(s_axis_rx_tdata),
+    .s_axis_rx_tkeep(s_axis_rx_tkeep),
+    .s_axis_rx_tlast(s_axis_rx_tlast),
+    .s_axis_rx_tvalid(s_axis_rx_tvalid),
+    .s_axis_rx_tready(s_axis_rx_tready),
+    .s_axis_rx_tuser(s_axis_rx_tuser),
+    .irq(irq)
+);
+
+// -------------------------------------------------- monitor (both modes)
+// NOTIFY_DELAY 2: the fast memory's own capture (delay 1) has applied a write
+// to host memory before the checkers hear of it
+tb_axi_monitor #(
+    .DATA_WIDTH(DATA_WIDTH),
+    .ID_WIDTH(ID_WIDTH),
+    .MAX_BURST_LEN(MAX_BURST_LEN),
+    .DEPTH(MON_DEPTH),
+    .NOTIFY_DELAY(2)
+) u_mon (
+    .clk(clk),
+    .rst(rst),
+    .arid(m_axi_arid),
+    .araddr(m_axi_araddr),
+    .arlen(m_axi_arlen),
+    .arvalid(m_axi_arvalid),
+    .arready(m_axi_arready),
+    .awid(m_axi_awid),
+    .awaddr(m_axi_awaddr),
+    .awlen(m_axi_awlen),
+    .awvalid(m_axi_awvalid),
+    .awready(m_axi_awready),
+    .wdata(m_axi_wdata),
+    .wstrb(m_axi_wstrb),
+    .wlast(m_axi_wlast),
+    .wvalid(m_axi_wvalid),
+    .wready(m_axi_wready),
+    .counts()
+);
+
+// protocol checkers are instantiated here
+
+// ------------------------------------------------ reference-mode signals
+// Declared in both modes (so their names never move); used only when FAST = 0.
+wire [ID_WIDTH-1:0] ref_m_axi_awid;
+wire [63:0] ref_m_axi_awaddr;
+wire [7:0] ref_m_axi_awlen;
+wire [2:0] ref_m_axi_awsize;
+wire [1:0] ref_m_axi_awburst;
+wire ref_m_axi_awlock;
+wire [3:0] ref_m_axi_awcache;
+wire [2:0] ref_m_axi_awprot;
+wire ref_m_axi_awvalid;
+reg ref_m_axi_awready;
+wire [DATA_WIDTH-1:0] ref_m_axi_wdata;
+wire [DATA_WIDTH/8-1:0] ref_m_axi_wstrb;
+wire ref_m_axi_wlast;
+wire ref_m_axi_wvalid;
+reg ref_m_axi_wready;
+reg [ID_WIDTH-1:0] ref_m_axi_bid;
+reg [1:0] ref_m_axi_bresp;
+reg ref_m_axi_bvalid;
+wire ref_m_axi_bready;
+wire [ID_WIDTH-1:0] ref_m_axi_arid;
+wire [63:0] ref_m_axi_araddr;
+wire [7:0] ref_m_axi_arlen;
+wire [2:0] ref_m_axi_arsize;
+wire [1:0] ref_m_axi_arburst;
+wire ref_m_axi_arlock;
+wire [3:0] ref_m_axi_arcache;
+wire [2:0] ref_m_axi_arprot;
+wire ref_m_axi_arvalid;
+reg ref_m_axi_arready;
+reg [ID_WIDTH-1:0] ref_m_axi_rid;
+reg [DATA_WIDTH-1:0] ref_m_axi_rdata;
+reg [1:0] ref_m_axi_rresp;
+reg ref_m_axi_rlast;
+reg ref_m_axi_rvalid;
+wire ref_m_axi_rready;
+reg [11:0] ref_s_axil_awaddr;
+reg [2:0] ref_s_axil_awprot;
+reg ref_s_axil_awvalid;
+wire ref_s_axil_awready;
+reg [31:0] ref_s_axil_wdata;
+reg [3:0] ref_s_axil_wstrb;
+reg ref_s_axil_wvalid;
+wire ref_s_axil_wready;
+wire [1:0] ref_s_axil_bresp;
+wire ref_s_axil_bvalid;
+reg ref_s_axil_bready;
+reg [11:0] ref_s_axil_araddr;
+reg [2:0] ref_s_axil_arprot;
+reg ref_s_axil_arvalid;
+wire ref_s_axil_arready;
+wire [31:0] ref_s_axil_rdata;
+wire [1:0] ref_s_axil_rresp;
+wire ref_s_axil_rvalid;
+reg ref_s_axil_rready;
+wire [DATA_WIDTH-1:0] ref_m_axis_tx_tdata;
+wire [DATA_WIDTH/8-1:0] ref_m_axis_tx_tkeep;
+wire ref_m_axis_tx_tlast;
+wire ref_m_axis_tx_tvalid;
+reg ref_m_axis_tx_tready;
+wire ref_m_axis_tx_tuser;
+reg [DATA_WIDTH-1:0] ref_s_axis_rx_tdata;
+reg [DATA_WIDTH/8-1:0] ref_s_axis_rx_tkeep;
+reg ref_s_axis_rx_tlast;
+reg ref_s_axis_rx_tvalid;
+wire ref_s_axis_rx_tready;
+reg ref_s_axis_rx_tuser;
+
+// ------------------------------------------------------------- bus models
+generate
+if (FAST) begin : g_fast
+    tb_axi_mem #(
+        .DATA_WIDTH(DATA_WIDTH),
+        .ID_WIDTH(ID_WIDTH),
+        .MAX_BURST_LEN(MAX_BURST_LEN),
+        .DEPTH(MEM_DEPTH),
+        .RD_LATENCY(MEM_RD_LATENCY),
+        .WR_LATENCY(MEM_WR_LATENCY),
+        .RD_OUTSTANDING(MEM_RD_OUTSTANDING),
+        .WR_OUTSTANDING(MEM_WR_OUTSTANDING)
+    ) u_mem (
+        .clk(clk),
+        .rst(rst),
+        .s_axi_awid(mem_axi_awid),
+        .s_axi_awaddr(mem_axi_awaddr),
+        .s_axi_awlen(mem_axi_awlen),
+        .s_axi_awsize(mem_axi_awsize),
+        .s_axi_awburst(mem_axi_awburst),
+        .s_axi_awvalid(mem_axi_awvalid),
+        .s_axi_awready(mem_axi_awready),
+        .s_axi_wdata(mem_axi_wdata),
+        .s_axi_wstrb(mem_axi_wstrb),
+        .s_axi_wlast(mem_axi_wlast),
+        .s_axi_wvalid(mem_axi_wvalid),
+        .s_axi_wready(mem_axi_wready),
+        .s_axi_bid(mem_axi_bid),
+        .s_axi_bresp(mem_axi_bresp),
+        .s_axi_bvalid(mem_axi_bvalid),
+        .s_axi_bready(mem_axi_bready),
+        .s_axi_arid(mem_axi_arid),
+        .s_axi_araddr(mem_axi_araddr),
+        .s_axi_arlen(mem_axi_arlen),
+        .s_axi_arsize(mem_axi_arsize),
+        .s_axi_arburst(mem_axi_arburst),
+        .s_axi_arvalid(mem_axi_arvalid),
+        .s_axi_arready(mem_axi_arready),
+        .s_axi_rid(mem_axi_rid),
+        .s_axi_rdata(mem_axi_rdata),
+        .s_axi_rresp(mem_axi_rresp),
+        .s_axi_rlast(mem_axi_rlast),
+        .s_axi_rvalid(mem_axi_rvalid),
+        .s_axi_rready(mem_axi_rready)
+    );
+
+    tb_axil_master #(
+        .ADDR_WIDTH(12)
+    ) u_axil (
+        .clk(clk),
+        .rst(rst),
+        .m_axil_awaddr(s_axil_awaddr),
+        .m_axil_awprot(s_axil_awprot),
+        .m_axil_awvalid(s_axil_awvalid),
+        .m_axil_awready(s_axil_awready),
+        .m_axil_wdata(s_axil_wdata),
+        .m_axil_wstrb(s_axil_wstrb),
+        .m_axil_wvalid(s_axil_wvalid),
+        .m_axil_wready(s_axil_wready),
+        .m_axil_bresp(s_axil_bresp),
+        .m_axil_bvalid(s_axil_bvalid),
+        .m_axil_bready(s_axil_bready),
+        .m_axil_araddr(s_axil_araddr),
+        .m_axil_arprot(s_axil_arprot),
+        .m_axil_arvalid(s_axil_arvalid),
+        .m_axil_arready(s_axil_arready),
+        .m_axil_rdata(s_axil_rdata),
+        .m_axil_rresp(s_axil_rresp),
+        .m_axil_rvalid(s_axil_rvalid),
+        .m_axil_rready(s_axil_rready)
+    );
+
+    tb_axis_source #(
+        .DATA_WIDTH(DATA_WIDTH),
+        .BUF_BYTES(STREAM_BUF_BYTES),
+        .NBUF(2),
+        .SEED_SALT(32'h5258_0001)
+    ) u_rx_src (
+        .clk(clk),
+        .rst(rst),
+        .m_axis_tdata(s_axis_rx_tdata),
+        .m_axis_tkeep(s_axis_rx_tkeep),
+        .m_axis_tlast(s_axis_rx_tlast),
+        .m_axis_tvalid(s_axis_rx_tvalid),
+        .m_axis_tready(s_axis_rx_tready),
+        .m_axis_tuser(s_axis_rx_tuser)
+    );
+
+    tb_axis_sink #(
+        .DATA_WIDTH(DATA_WIDTH),
+        .BUF_BYTES(STREAM_BUF_BYTES),
+        .NBUF(4),
+        .SEED_SALT(32'h5458_0002)
+    ) u_tx_sink (
+        .clk(clk),
+        .rst(rst),
+        .s_axis_tdata(m_axis_tx_tdata),
+        .s_axis_tkeep(m_axis_tx_tkeep),
+        .s_axis_tlast(m_axis_tx_tlast),
+        .s_axis_tvalid(m_axis_tx_tvalid),
+        .s_axis_tready(m_axis_tx_tready),
+        .s_axis_tuser(m_axis_tx_tuser)
+    );
+end else begin : g_ref
+    assign ref_m_axi_awid = mem_axi_awid;
+    assign ref_m_axi_awaddr = mem_axi_awaddr;
+    assign ref_m_axi_awlen = mem_axi_awlen;
+    assign ref_m_axi_awsize = mem_axi_awsize;
+    assign ref_m_axi_awburst = mem_axi_awburst;
+    assign ref_m_axi_awlock = mem_axi_awlock;
+    assign ref_m_axi_awcache = mem_axi_awcache;
+    assign ref_m_axi_awprot = mem_axi_awprot;
+    assign ref_m_axi_awvalid = mem_axi_awvalid;
+    assign mem_axi_awready = ref_m_axi_awready;
+    assign ref_m_axi_wdata = mem_axi_wdata;
+    assign ref_m_axi_wstrb = mem_axi_wstrb;
+    assign ref_m_axi_wlast = mem_axi_wlast;
+    assign ref_m_axi_wvalid = mem_axi_wvalid;
+    assign mem_axi_wready = ref_m_axi_wready;
+    assign mem_axi_bid = ref_m_axi_bid;
+    assign mem_axi_bresp = ref_m_axi_bresp;
+    assign mem_axi_bvalid = ref_m_axi_bvalid;
+    assign ref_m_axi_bready = mem_axi_bready;
+    assign ref_m_axi_arid = mem_axi_arid;
+    assign ref_m_axi_araddr = mem_axi_araddr;
+    assign ref_m_axi_arlen = mem_axi_arlen;
+    assign ref_m_axi_arsize = mem_axi_arsize;
+    assign ref_m_axi_arburst = mem_axi_arburst;
+    assign ref_m_axi_arlock = mem_axi_arlock;
+    assign ref_m_axi_arcache = mem_axi_arcache;
+    assign ref_m_axi_arprot = mem_axi_arprot;
+    assign ref_m_axi_arvalid = mem_axi_arvalid;
+    assign mem_axi_arready = ref_m_axi_arready;
+    assign mem_axi_rid = ref_m_axi_rid;
+    assign mem_axi_rdata = ref_m_axi_rdata;
+    assign mem_axi_rresp = ref_m_axi_rresp;
+    assign mem_axi_rlast = ref_m_axi_rlast;
+    assign mem_axi_rvalid = ref_m_axi_rvalid;
+    assign ref_m_axi_rready = mem_axi_rready;
+    assign s_axil_awaddr = ref_s_axil_awaddr;
+    assign s_axil_awprot = ref_s_axil_awprot;
+    assign s_axil_awvalid = ref_s_axil_awvalid;
+    assign ref_s_axil_awready = s_axil_awready;
+    assign s_axil_wdata = ref_s_axil_wdata;
+    assign s_axil_wstrb = ref_s_axil_wstrb;
+    assign s_axil_wvalid = ref_s_axil_wvalid;
+    assign ref_s_axil_wready = s_axil_wready;
+    assign ref_s_axil_bresp = s_axil_bresp;
+    assign ref_s_axil_bvalid = s_axil_bvalid;
+    assign s_axil_bready = ref_s_axil_bready;
+    assign s_axil_araddr = ref_s_axil_araddr;
+    assign s_axil_arprot = ref_s_axil_arprot;
+    assign s_axil_arvalid = ref_s_axil_arvalid;
+    assign ref_s_axil_arready = s_axil_arready;
+    assign ref_s_axil_rdata = s_axil_rdata;
+    assign ref_s_axil_rresp = s_axil_rresp;
+    assign ref_s_axil_rvalid = s_axil_rvalid;
+    assign s_axil_rready = ref_s_axil_rready;
+    assign ref_m_axis_tx_tdata = m_axis_tx_tdata;
+    assign ref_m_axis_tx_tkeep = m_axis_tx_tkeep;
+    assign ref_m_axis_tx_tlast = m_axis_tx_tlast;
+    assign ref_m_axis_tx_tvalid = m_axis_tx_tvalid;
+    assign m_axis_tx_tready = ref_m_axis_tx_tready;
+    assign ref_m_axis_tx_tuser = m_axis_tx_tuser;
+    assign s_axis_rx_tdata = ref_s_axis_rx_tdata;
+    assign s_axis_rx_tkeep = ref_s_axis_rx_tkeep;
+    assign s_axis_rx_tlast = ref_s_axis_rx_tlast;
+    assign s_axis_rx_tvalid = ref_s_axis_rx_tvalid;
+    assign ref_s_axis_rx_tready = s_axis_rx_tready;
+    assign s_axis_rx_tuser = ref_s_axis_rx_tuser;
+end
+endgenerate
+
+endmodule
+
+`resetall
