@@ -1,0 +1,373 @@
+"""Transaction-level bus models: HDL transactors (``tb/hdl``), Python once per burst or packet.
+
+Hand-off protocol (the same shape everywhere): the HDL records a finished
+transaction in a ring slot and bumps a counter one cycle later; Python wakes on
+that counter's change, reads the slot as a few wide words, does its work, and
+answers by writing the slot's reply words and then a "done" counter. Python
+never waits on a clock edge here.
+
+| transactor (tb/hdl)  | Python wakes when                | Python writes                        |
+|----------------------|----------------------------------|--------------------------------------|
+| tb_axi_mem.u_cap     | an AR or a whole write burst     | read data + error bits, rd_filled;   |
+|                      |                                  | write response, wr_acked             |
+| tb_axil_master       | the access's response            | one request word per access          |
+| tb_axis_source       | (only when both buffers are full)| a packet's bytes, ctl, loaded        |
+| tb_axis_sink         | a packet (or 16 KiB chunk) ended | acked                                |
+
+Host memory is reached only through ``host.dma_read`` / ``host.dma_write``, a
+burst at a time, with ``AxiSlave``'s error semantics (:mod:`tb.bfm.host_port`).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import cocotb
+import numpy as np
+from cocotb.queue import Queue
+from cocotb.task import Task
+from cocotb.triggers import Lock, RisingEdge
+from cocotb.utils import get_sim_time
+
+from tb.bfm.host_port import RESP_OKAY, HostBurstPort
+from tb.bfm.host_target import DmaHost
+from tb.bfm.monitor import AxiBurstMonitor
+from tb.bfm.vector import lsb_bits, pack_bits, read_uint, write_bytes
+from tb.bus_events import ReadBurst, WriteBurst
+from tb.scenario_config import ScenarioConfig
+
+__all__ = [
+    "FastAxiLiteMaster",
+    "FastBusModels",
+    "FastMemory",
+    "FastStreamSink",
+    "FastStreamSource",
+    "probability_to_threshold",
+]
+
+_M32 = 0xFFFF_FFFF
+
+
+def probability_to_threshold(p: float) -> int:
+    """A pause probability as the HDL's per-cycle threshold out of 256."""
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"pause probability must be within 0..1, not {p}")
+    return round(p * 256)
+
+
+# ---------------------------------------------------------------- AXI4 memory
+class FastMemory:
+    """Python half of ``tb_axi_mem``: host memory behind the HDL AXI4 slave."""
+
+    def __init__(self, handle: Any, host: DmaHost) -> None:
+        self.handle = handle
+        self.host = host
+        self.log = logging.getLogger("tb.bfm.mem")
+        self.capture = AxiBurstMonitor(handle.u_cap, name="bfm.mem.capture")
+        self.capture.subscribe_read(self._serve_read)
+        self.capture.subscribe_write(self._serve_write)
+        self.depth = int(handle.DEPTH.value)
+        self.beat_bytes = self.capture.beat_bytes
+        self.port = HostBurstPort(host, self.beat_bytes)  # type: ignore[arg-type]
+        self.seg_beats = self.capture.seg_beats
+        self.nseg = self.capture.nseg
+        self._seg_bytes = self.seg_beats * self.beat_bytes
+        self._seg_data_bits = self.seg_beats * self.capture.data_width
+        self._rd_seg = handle.rd_seg
+        self._rd_filled = handle.rd_filled
+        self._wr_resp = handle.wr_resp
+        self._wr_acked = handle.wr_acked
+        self._rd_n = 0
+        self._wr_n = 0
+        self.read_bursts = 0
+        self.write_bursts = 0
+        self.read_errors = 0
+        self.write_errors = 0
+
+    def configure(
+        self,
+        *,
+        rd_latency: int | None = None,
+        wr_latency: int | None = None,
+        rd_outstanding: int | None = None,
+        wr_outstanding: int | None = None,
+    ) -> None:
+        """Override the HDL's latency and outstanding-limit defaults (cycles, bursts)."""
+        for name, value in (
+            ("cfg_rd_latency", rd_latency), ("cfg_wr_latency", wr_latency),
+            ("cfg_rd_outstanding", rd_outstanding), ("cfg_wr_outstanding", wr_outstanding),
+        ):
+            if value is not None:
+                if value < 0 or (name.endswith("outstanding") and value < 1):
+                    raise ValueError(f"{name[4:]} must be a positive number, not {value}")
+                getattr(self.handle, name).value = value
+
+    def set_pause(self, threshold: int, seed: int) -> None:
+        self.handle.cfg_pause.value = threshold
+        self.handle.cfg_seed.value = seed & _M32
+
+    def start(self) -> None:
+        """Serve from now on (after reset: the HDL dropped whatever was in flight)."""
+        self.capture.start()
+        counts = read_uint(self.capture.handle.counts)
+        self._rd_n = counts & _M32
+        self._wr_n = counts >> 32 & _M32
+        self._rd_filled.value = self._rd_n
+        self._wr_acked.value = self._wr_n
+
+    def stop(self) -> None:
+        self.capture.stop()
+
+    def _tick(self) -> None:
+        now = int(get_sim_time("ns"))
+        self.host.now = max(self.host.now, now)
+
+    # -------------------------------------------------------------- reads
+    def _serve_read(self, burst: ReadBurst) -> None:
+        n = self._rd_n
+        self._rd_n = (n + 1) & _M32
+        self._tick()
+        data, errors = self.port.read(burst.start, burst.beats)
+        slot = n % self.depth
+        sb = self._seg_bytes
+        for s in range(-(-burst.beats // self.seg_beats)):
+            write_bytes(
+                self._rd_seg[slot * self.nseg + s], data[s * sb : (s + 1) * sb],
+                high=errors >> (s * self.seg_beats) & ((1 << self.seg_beats) - 1),
+                high_shift=self._seg_data_bits,
+            )
+        self._rd_filled.value = self._rd_n
+        self.read_bursts += 1
+        if errors:
+            self.read_errors += 1
+
+    # ------------------------------------------------------------- writes
+    def _serve_write(self, burst: WriteBurst) -> None:
+        n = self._wr_n
+        self._wr_n = (n + 1) & _M32
+        self._tick()
+        resp = self.port.write(burst.start, burst.data, burst.strobe)
+        self._wr_resp[n % self.depth].value = resp
+        self._wr_acked.value = self._wr_n
+        self.write_bursts += 1
+        if resp != RESP_OKAY:
+            self.write_errors += 1
+
+
+# ------------------------------------------------------------- AXI-Lite master
+class FastAxiLiteMaster:
+    """Python half of ``tb_axil_master``: a :class:`tb.regs.RegisterPort`."""
+
+    def __init__(self, handle: Any) -> None:
+        self.handle = handle
+        self.log = logging.getLogger("tb.bfm.axil")
+        self._req = handle.req
+        self._rsp = handle.rsp
+        self._seq = read_uint(self._rsp) >> 34  # the HDL's last answer (an earlier test's)
+        self._lock = Lock()
+        self.accesses = 0
+
+    async def read_dword(self, address: int) -> int:
+        return await self._access(False, address, 0)
+
+    async def write_dword(self, address: int, data: int) -> None:
+        await self._access(True, address, data & _M32)
+
+    async def _access(self, write: bool, address: int, data: int) -> int:
+        if not 0 <= address < 1 << 12 or address % 4:
+            raise ValueError(f"register address must be a dword offset below 0x1000, not {address:#x}")
+        async with self._lock:
+            self._seq = seq = (self._seq + 1) & 0xFFFF
+            self._req.value = seq << 49 | int(write) << 48 | 0xF << 44 | address << 32 | data
+            while True:
+                await self._rsp.value_change
+                rsp = read_uint(self._rsp)
+                if rsp >> 34 == seq:
+                    break
+            self.accesses += 1
+        resp = rsp >> 32 & 3
+        if resp != RESP_OKAY:
+            self.log.warning(
+                "AXI-Lite %s at %#05x answered %s", "write" if write else "read", address,
+                ("OKAY", "EXOKAY", "SLVERR", "DECERR")[resp],
+            )
+        return rsp & _M32
+
+
+# ------------------------------------------------------------ AXI-Stream source
+class FastStreamSource:
+    """Python half of ``tb_axis_source``: whole packets in, the HDL streams them."""
+
+    def __init__(self, handle: Any) -> None:
+        self.handle = handle
+        self.data_width = int(handle.DATA_WIDTH.value)
+        self.beat_bytes = self.data_width // 8
+        self.buf_bytes = int(handle.BUF_BYTES.value)
+        self.nbuf = int(handle.NBUF.value)
+        self.seg_beats = int(handle.SEG_BEATS.value)
+        self.nseg = self.buf_bytes // (self.seg_beats * self.beat_bytes)
+        self._seg_bytes = self.seg_beats * self.beat_bytes
+        self._buf_seg = handle.buf_seg
+        self._buf_ctl = handle.buf_ctl
+        self._loaded_h = handle.loaded
+        self._consumed = handle.consumed
+        self._loaded = read_uint(self._loaded_h)  # an earlier test's loads
+        self._lock = Lock()
+        self.packets = 0
+
+    def set_pause(self, threshold: int, seed: int) -> None:
+        self.handle.cfg_pause.value = threshold
+        self.handle.cfg_seed.value = seed & _M32
+
+    def _free_slots(self) -> int:
+        return self.nbuf - ((self._loaded - read_uint(self._consumed)) & _M32)
+
+    async def send(self, data: bytes, tuser: bool = False) -> None:
+        """Queue one packet; returns once all of it is in the HDL's buffers."""
+        if not data:
+            raise ValueError("an AXI-Stream packet needs at least one byte, not 0")
+        async with self._lock:
+            for off in range(0, len(data), self.buf_bytes):
+                piece = data[off : off + self.buf_bytes]
+                last = off + self.buf_bytes >= len(data)
+                while self._free_slots() <= 0:
+                    await self._consumed.value_change
+                slot = self._loaded % self.nbuf
+                sb = self._seg_bytes
+                for s in range(-(-len(piece) // sb)):
+                    write_bytes(self._buf_seg[slot * self.nseg + s], piece[s * sb : (s + 1) * sb])
+                self._buf_ctl[slot].value = int(tuser) << 25 | int(last) << 24 | len(piece)
+                self._loaded = (self._loaded + 1) & _M32
+                self._loaded_h.value = self._loaded
+            self.packets += 1
+
+    async def idle(self) -> None:
+        """Until every queued byte has left on the bus."""
+        while read_uint(self._consumed) != self._loaded:
+            await self._consumed.value_change
+        while self.handle.m_axis_tvalid.value == 1:
+            await RisingEdge(self.handle.clk)
+
+
+# -------------------------------------------------------------- AXI-Stream sink
+class FastStreamSink:
+    """Python half of ``tb_axis_sink``: one wake-up per packet, packets queued for recv()."""
+
+    def __init__(self, handle: Any) -> None:
+        self.handle = handle
+        self.data_width = int(handle.DATA_WIDTH.value)
+        self.beat_bytes = self.data_width // 8
+        self.nbuf = int(handle.NBUF.value)
+        self.seg_beats = int(handle.SEG_BEATS.value)
+        self.nseg = int(handle.BUF_BYTES.value) // (self.seg_beats * self.beat_bytes)
+        self._seg_data_bits = self.seg_beats * self.data_width
+        self._seg_bytes = self.seg_beats * self.beat_bytes
+        self._count = handle.count
+        self._acked = handle.acked
+        self._chk_info = handle.chk_info
+        self._chk_seg = handle.chk_seg
+        self._seen = 0
+        self._partial: list[bytes] = []
+        self.queue: Queue[tuple[bytes, bool]] = Queue()
+        self._task: Task[None] | None = None
+        self.packets = 0
+
+    def set_pause(self, threshold: int, seed: int) -> None:
+        self.handle.cfg_pause.value = threshold
+        self.handle.cfg_seed.value = seed & _M32
+
+    def start(self) -> None:
+        if self._task is None:
+            self._seen = read_uint(self._count)
+            self._acked.value = self._seen
+            self._task = cocotb.start_soon(self._run())
+
+    def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            self._task = None
+
+    async def _run(self) -> None:
+        while True:
+            await self._count.value_change
+            self.poll()
+
+    def poll(self) -> None:
+        count = read_uint(self._count)
+        while self._seen != count:
+            slot = self._seen % self.nbuf
+            info = read_uint(self._chk_info[slot])
+            beats, last, tuser = info & 0xFFFF, info >> 16 & 1, info >> 17 & 1
+            self._partial.append(self._chunk(slot, beats))
+            self._seen = (self._seen + 1) & _M32
+            if last:
+                self.queue.put_nowait((b"".join(self._partial), bool(tuser)))
+                self._partial = []
+                self.packets += 1
+        self._acked.value = self._seen
+
+    def _chunk(self, slot: int, beats: int) -> bytes:
+        sd, sb = self._seg_data_bits, self._seg_bytes
+        data: list[bytes] = []
+        keep: list[np.ndarray] = []
+        for s in range(-(-beats // self.seg_beats)):
+            bits = lsb_bits(self._chk_seg[slot * self.nseg + s])
+            data.append(pack_bits(bits[:sd]))
+            keep.append(bits[sd : sd + sb])
+        n = beats * self.beat_bytes
+        raw = b"".join(data)[:n]
+        mask = np.concatenate(keep)[:n] if len(keep) > 1 else keep[0][:n]
+        if mask.all():
+            return raw
+        return np.frombuffer(raw, np.uint8)[mask].tobytes()
+
+    async def recv(self) -> tuple[bytes, bool]:
+        return await self.queue.get()
+
+
+# ------------------------------------------------------------------ the set
+class FastBusModels:
+    """The bus models of ``tb_top`` with FAST=1 (see :mod:`tb.bfm.models`)."""
+
+    kind = "fast"
+
+    def __init__(self, dut: Any, host: DmaHost, cfg: ScenarioConfig) -> None:
+        g = dut.g_fast
+        self.dut = dut
+        self.memory = FastMemory(g.u_mem, host)
+        self.regs_port = FastAxiLiteMaster(g.u_axil)
+        self.rx_source = FastStreamSource(g.u_rx_src)
+        self.tx_sink = FastStreamSink(g.u_tx_sink)
+        self.monitor = AxiBurstMonitor(dut.u_mon)
+        self.memory.configure(
+            rd_latency=cfg.mem_latency, rd_outstanding=cfg.mem_outstanding,
+            wr_outstanding=cfg.mem_outstanding,
+        )
+
+    def set_backpressure(self, axi_probability: float, stream_probability: float,
+                         seed: int) -> None:
+        axi = probability_to_threshold(axi_probability)
+        stream = probability_to_threshold(stream_probability)
+        self.memory.set_pause(axi, seed)
+        self.rx_source.set_pause(stream, seed)
+        self.tx_sink.set_pause(stream, seed)
+
+    async def start(self) -> None:
+        self.memory.start()
+        self.tx_sink.start()
+        self.monitor.start()
+
+    def stop(self) -> None:
+        self.monitor.stop()
+        self.tx_sink.stop()
+        self.memory.stop()
+
+    async def send_rx(self, data: bytes, tuser: bool = False) -> None:
+        await self.rx_source.send(data, tuser)
+
+    async def rx_idle(self) -> None:
+        await self.rx_source.idle()
+
+    async def recv_tx(self) -> tuple[bytes, bool]:
+        return await self.tx_sink.recv()

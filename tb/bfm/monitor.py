@@ -1,0 +1,184 @@
+"""Python half of ``tb/hdl/tb_axi_monitor.v``: one wake-up per AXI4 burst, not per beat.
+
+The HDL records every AR handshake and every complete write burst (AW plus all
+its W beats) in rings and bumps one 64-bit register ``counts`` = {write bursts,
+read bursts}. :class:`AxiBurstMonitor` wakes on its change, reads the new ring
+entries (a write burst's data and strobes as a few wide words) and hands
+:class:`~tb.bus_events.ReadBurst` / :class:`~tb.bus_events.WriteBurst` records to
+its subscribers, synchronously and in bus order (by handshake time; a read
+before a write of the same cycle).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+import cocotb
+import numpy as np
+import numpy.typing as npt
+from cocotb.task import Task
+
+from tb.bfm.vector import lsb_bits, pack_bits, read_uint
+from tb.bus_events import ReadBurst, WriteBurst
+from tb.errors import TbError
+
+__all__ = ["AxiBurstMonitor", "MonitorOverrun"]
+
+_M32 = 0xFFFF_FFFF
+_M64 = (1 << 64) - 1
+
+
+class MonitorOverrun(TbError):
+    """Python fell more than a ring's depth behind the HDL: events were overwritten."""
+
+
+ReadSubscriber = Callable[[ReadBurst], None]
+WriteSubscriber = Callable[[WriteBurst], None]
+
+
+class AxiBurstMonitor:
+    """Burst records from one ``tb_axi_monitor`` instance (``handle``).
+
+    ``subscribe_read(fn)`` / ``subscribe_write(fn)``: ``fn(burst)`` is called for
+    every burst, in bus order, in the time step the HDL reports it (one or two
+    cycles after the handshake that completed it). A write burst's data and
+    strobes are read only when someone subscribed to writes.
+    """
+
+    def __init__(self, handle: Any, *, name: str = "monitor") -> None:
+        self.handle = handle
+        self.log = logging.getLogger(f"tb.{name}")
+        self.data_width = int(handle.DATA_WIDTH.value)
+        self.beat_bytes = self.data_width // 8
+        self.depth = int(handle.DEPTH.value)
+        self.seg_beats = int(handle.SEG_BEATS.value)
+        self.nseg = int(handle.MAX_BURST_LEN.value) // self.seg_beats
+        self._seg_data_bits = self.seg_beats * self.data_width
+        self._seg_bytes = self.seg_beats * self.beat_bytes
+        self._counts = handle.counts
+        self._ar_info = handle.ar_info
+        self._aw_info = handle.aw_info
+        self._w_info = handle.w_info
+        self._w_seg = handle.w_seg
+        self._read_subs: list[ReadSubscriber] = []
+        self._write_subs: list[WriteSubscriber] = []
+        self._rd_seen = 0  # events taken, modulo 2**32 like the HDL counters
+        self._wr_seen = 0
+        self.reads = 0
+        self.writes = 0
+        self._task: Task[None] | None = None
+
+    # ------------------------------------------------------------ interface
+    def subscribe_read(self, fn: ReadSubscriber) -> None:
+        """Call ``fn(ReadBurst)`` for every AR handshake."""
+        self._read_subs.append(fn)
+
+    def subscribe_write(self, fn: WriteSubscriber) -> None:
+        """Call ``fn(WriteBurst)`` for every complete write burst."""
+        self._write_subs.append(fn)
+
+    def start(self) -> None:
+        """Start following the HDL's counters (events before this are skipped)."""
+        if self._task is None:
+            counts = read_uint(self._counts)
+            self._rd_seen = counts & _M32
+            self._wr_seen = counts >> 32 & _M32
+            self._task = cocotb.start_soon(self._run())
+
+    def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            self._task = None
+
+    async def _run(self) -> None:
+        while True:
+            await self._counts.value_change
+            self.poll()
+
+    # ------------------------------------------------------------- polling
+    def poll(self) -> int:
+        """Deliver every event the HDL has reported since the last poll; returns how many."""
+        counts = read_uint(self._counts)
+        n_rd = ((counts & _M32) - self._rd_seen) & _M32
+        n_wr = ((counts >> 32 & _M32) - self._wr_seen) & _M32
+        if n_rd == 0 and n_wr == 0:
+            return 0
+        if n_rd > self.depth or n_wr > self.depth:
+            raise MonitorOverrun(
+                f"{self.handle._path}: {n_rd} read and {n_wr} write bursts pending, ring holds "
+                f"{self.depth}: events were overwritten before Python read them"
+            )
+        reads = [self._read_event(self._rd_seen + i) for i in range(n_rd)]
+        writes = [self._write_event(self._wr_seen + i) for i in range(n_wr)]
+        self._rd_seen = (self._rd_seen + n_rd) & _M32
+        self._wr_seen = (self._wr_seen + n_wr) & _M32
+        self.reads += n_rd
+        self.writes += n_wr
+        if n_rd and n_wr:
+            events: list[ReadBurst | WriteBurst] = [*reads, *writes]
+            events.sort(key=lambda e: (e.time_ns, isinstance(e, WriteBurst)))
+        else:
+            events = reads or writes  # type: ignore[assignment]
+        for ev in events:
+            if isinstance(ev, ReadBurst):
+                for fn in self._read_subs:
+                    fn(ev)
+            else:
+                for fn in self._write_subs:
+                    fn(ev)
+        return n_rd + n_wr
+
+    @staticmethod
+    def _info(value: int) -> tuple[int, int, int, int]:
+        """(time_ns, id, len, addr) of an ar_info / aw_info entry."""
+        return value >> 88 & _M64, value >> 72 & 0xFFFF, value >> 64 & 0xFF, value & _M64
+
+    def _read_event(self, n: int) -> ReadBurst:
+        time_ns, axi_id, alen, addr = self._info(read_uint(self._ar_info[n % self.depth]))
+        return ReadBurst(
+            time_ns=time_ns, axi_id=axi_id, addr=addr, beats=alen + 1, beat_bytes=self.beat_bytes
+        )
+
+    def _write_event(self, n: int) -> WriteBurst:
+        slot = n % self.depth
+        aw_time, axi_id, alen, addr = self._info(read_uint(self._aw_info[slot]))
+        w = read_uint(self._w_info[slot])
+        w_time, w_beats = w >> 16 & _M64, w & 0xFFFF
+        beats = alen + 1
+        if w_beats != beats:
+            self.log.warning(
+                "write burst at %#x: AWLEN says %d beats, WLAST came after %d (protocol error)",
+                addr, beats, w_beats,
+            )
+        if self._write_subs:
+            data, strobe = self.burst_data(slot, beats)
+        else:
+            data, strobe = b"", np.zeros(0, dtype=np.bool_)
+        return WriteBurst(
+            time_ns=max(aw_time, w_time),
+            axi_id=axi_id,
+            addr=addr,
+            beats=beats,
+            beat_bytes=self.beat_bytes,
+            data=data,
+            strobe=strobe,
+        )
+
+    def burst_data(self, slot: int, beats: int) -> tuple[bytes, npt.NDArray[np.bool_]]:
+        """Data and per-byte strobes of the first ``beats`` beats recorded in ``slot``."""
+        beats = min(beats, self.nseg * self.seg_beats)
+        used = -(-beats // self.seg_beats)
+        base = slot * self.nseg
+        sd = self._seg_data_bits
+        parts: list[bytes] = []
+        strobes: list[npt.NDArray[np.bool_]] = []
+        for s in range(used):
+            bits = lsb_bits(self._w_seg[base + s])
+            parts.append(pack_bits(bits[:sd]))
+            strobes.append(bits[sd : sd + self._seg_bytes])
+        n = beats * self.beat_bytes
+        data = b"".join(parts)[:n]
+        strobe = (strobes[0] if used == 1 else np.concatenate(strobes))[:n].copy()
+        return data, strobe

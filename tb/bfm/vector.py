@@ -1,0 +1,54 @@
+"""Wide-vector hand-off between Python and the HDL transactors (``tb/hdl``).
+
+Measured with cocotb 2.1 and Icarus 11 on this machine (see ``tb/bfm/README.md``):
+reading a vector costs about 2 µs plus 5-6 ns per bit (Icarus renders it as a
+binary string, Python parses it), writing one about 1.5 µs plus 1.7 ns per bit.
+So a burst is handed over as a few words of a few thousand bits (only the words
+it covers), never beat by beat (one VPI call per beat) and never as one vector
+sized for the largest packet.
+
+Bit strings come MSB first; ``'1'`` is ASCII 49, anything else (``0``, ``x``,
+``z``) reads as 0.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+__all__ = ["lsb_bits", "pack_bits", "read_uint", "write_bytes"]
+
+_ONE = 49
+# X, Z and friends read as 0, weak high as 1
+_TO_01 = str.maketrans({c: "0" for c in "xXzZuUwW-L"} | {"H": "1"})
+
+
+def lsb_bits(handle: Any) -> npt.NDArray[np.bool_]:
+    """The value of ``handle`` as booleans, index 0 = bit 0 (X and Z read as 0)."""
+    text = str(handle.value)
+    return np.frombuffer(text.encode("ascii"), np.uint8)[::-1] == _ONE
+
+
+def pack_bits(bits: npt.NDArray[np.bool_]) -> bytes:
+    """Booleans, bit 0 first, as little-endian bytes (``len(bits)`` a multiple of 8)."""
+    return np.packbits(bits, bitorder="little").tobytes()
+
+
+def read_uint(handle: Any) -> int:
+    """The value of ``handle`` as an unsigned int (X and Z read as 0)."""
+    text = str(handle.value)
+    try:
+        return int(text, 2)
+    except ValueError:
+        return int(text.translate(_TO_01), 2)
+
+
+def write_bytes(handle: Any, data: bytes | bytearray | memoryview, *, high: int = 0,
+                high_shift: int = 0) -> None:
+    """Write little-endian ``data`` into the low bits of ``handle``, ``high`` at ``high_shift``."""
+    value = int.from_bytes(data, "little")
+    if high:
+        value |= high << high_shift
+    handle.value = value
