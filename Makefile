@@ -7,9 +7,10 @@ VENV    := .venv
 PY      := $(VENV)/bin/python
 HDL     := $(sort $(wildcard hdl/*.v))
 TOP     := dma_engine
+SIM_TOP := tb_top
 SEED    ?=
 WAVES   ?= 0
-BFM     ?= reference
+BFM     ?= fast
 DATA_WIDTH ?= 64
 COHERENT ?= 0
 TX      ?= 1000
@@ -44,7 +45,7 @@ synth:
 
 waves:
 	@scripts/bootstrap.sh $(VENV) gtkwave:gtkwave
-	gtkwave build/sim/$(TOP).fst tb/waves/dma_engine.gtkw
+	gtkwave build/sim/$(SIM_TOP).fst tb/waves/dma_engine.gtkw
 
 bench: setup
 	$(PY) scripts/bench_pymodel.py

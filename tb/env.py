@@ -4,30 +4,20 @@ from __future__ import annotations
 
 import logging
 import random
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 import cocotb
-from cocotb.clock import Clock
 from cocotb.handle import HierarchyObject
-from cocotb.triggers import ClockCycles, RisingEdge, Timer
+from cocotb.triggers import ClockCycles, Event, Timer
 from cocotb.utils import get_sim_time
-from cocotbext.axi import (
-    AxiBus,
-    AxiLiteBus,
-    AxiLiteMaster,
-    AxiSlave,
-    AxiStreamBus,
-    AxiStreamFrame,
-    AxiStreamSink,
-    AxiStreamSource,
-)
 
 from pymodel.cache import Platform
 from pymodel.host import Host
 from pymodel.ndis import NdisSystem
 
-from tb.bfm.host_target import HostMemoryTarget
+from tb.bfm.models import BusModels, make_bus_models
+from tb.bfm.monitor import AxiBurstMonitor
+from tb.bfm.reference import pause_pattern
 from tb.checkers import CheckerSuite
 from tb.driver import DriverConfig, MiniportDriver
 from tb.packets import PacketFactory
@@ -36,12 +26,6 @@ from tb.scenario_config import ScenarioConfig
 from tb.scoreboard import PacketScoreboard
 
 __all__ = ["DmaEnv", "pause_pattern"]
-
-
-def pause_pattern(rng: random.Random, probability: float) -> Iterator[bool]:
-    """An endless seeded sequence: True = pause this cycle."""
-    while True:
-        yield rng.random() < probability
 
 
 @dataclass
@@ -53,7 +37,12 @@ class RunFigures:
 
 
 class DmaEnv:
-    """Owns everything around the DUT for one cocotb test."""
+    """Owns everything around the DUT (``tb_top``) for one cocotb test.
+
+    The bus models are ``cfg.bfm`` (``"fast"`` or ``"reference"``, see
+    :mod:`tb.bfm.models`); ``self.monitor`` is the passive AXI4 burst monitor
+    checkers subscribe to.
+    """
 
     def __init__(
         self,
@@ -68,25 +57,15 @@ class DmaEnv:
         self.cfg = cfg
         self.log = logging.getLogger("tb.env")
         self.rng = random.Random(cfg.seed)
-        self.data_bytes = len(dut.m_axi_wdata) // 8
+        self.data_bytes = int(dut.DATA_WIDTH.value) // 8
         platform = Platform.COHERENT if cfg.coherent else Platform.NONCOHERENT
         self.host = host or Host(line_size=cfg.cache_line, platform=platform, seed=cfg.seed)
         self.system = system or NdisSystem(host=self.host, seed=cfg.seed)
         self.system.make_current()
 
-        self.clock = Clock(dut.clk, cfg.clock_ns, unit="ns")
-        self.axi = AxiSlave(
-            AxiBus.from_prefix(dut, "m_axi"), dut.clk, dut.rst, target=HostMemoryTarget(self.host)
-        )
-        self.axil = AxiLiteMaster(AxiLiteBus.from_prefix(dut, "s_axil"), dut.clk, dut.rst)
-        self.tx_sink = AxiStreamSink(AxiStreamBus.from_prefix(dut, "m_axis_tx"), dut.clk, dut.rst)
-        self.rx_source = AxiStreamSource(
-            AxiStreamBus.from_prefix(dut, "s_axis_rx"), dut.clk, dut.rst
-        )
-        self.regs = DeviceRegisters(self.axil)
-        for model in (self.axi.read_if, self.axi.write_if, self.axil.read_if, self.axil.write_if,
-                      self.tx_sink, self.rx_source):
-            model.log.setLevel(logging.WARNING)  # one line per transaction drowns the report
+        self.models: BusModels = make_bus_models(cfg.bfm, dut, self.host, cfg)
+        self.monitor: AxiBurstMonitor = self.models.monitor
+        self.regs = DeviceRegisters(self.models.regs_port)
 
         self.tx_scoreboard = PacketScoreboard("tx")
         self.rx_scoreboard = PacketScoreboard("rx", allow_drops=True)
@@ -105,43 +84,38 @@ class DmaEnv:
             irq=dut.irq,
             config=driver_config or DriverConfig(),
             on_receive=self.rx_scoreboard.observe,
+            on_transmitted=self._on_transmitted,
             ownership=self.checkers.ownership,
         )
+        self._tx_progress = Event()
         self._tasks: list[cocotb.task.Task[None]] = []
 
     # ------------------------------------------------------------- set-up
-    def set_backpressure(self, axi: float, stream: float) -> None:
-        """Random pauses on every AXI channel the slave drives and on both streams."""
-        if axi > 0:
-            for channel in (
-                self.axi.read_if.ar_channel, self.axi.read_if.r_channel,
-                self.axi.write_if.aw_channel, self.axi.write_if.w_channel,
-                self.axi.write_if.b_channel,
-            ):
-                channel.set_pause_generator(pause_pattern(random.Random(self.rng.random()), axi))
-        if stream > 0:
-            self.tx_sink.set_pause_generator(pause_pattern(random.Random(self.rng.random()), stream))
-            self.rx_source.set_pause_generator(
-                pause_pattern(random.Random(self.rng.random()), stream)
-            )
+    def set_backpressure(self, axi: float, stream: float, seed: int | None = None) -> None:
+        """Random pauses on every AXI channel the memory drives and on both streams."""
+        if seed is None:
+            seed = self.rng.randrange(1 << 32)
+        self.models.set_backpressure(axi, stream, seed)
 
     async def start(self) -> None:
-        """Clock, reset, and the background tasks (TX monitor, model time)."""
-        self.clock.start(start_high=False)
+        """Reset, the bus models, and the background tasks (TX collection, model time)."""
         self.dut.rst.value = 1
-        self.dut.s_axis_rx_tuser.value = 0
         await ClockCycles(self.dut.clk, 10)
         self.dut.rst.value = 0
         await ClockCycles(self.dut.clk, 5)
         self.set_backpressure(self.cfg.axi_pause, self.cfg.stream_pause)
+        await self.models.start()
         self._tasks.append(cocotb.start_soon(self._collect_tx()))
         self._tasks.append(cocotb.start_soon(self._advance_model_time()))
 
     async def _collect_tx(self) -> None:
         while True:
-            frame = await self.tx_sink.recv()
-            error = bool(frame.tuser[-1]) if isinstance(frame.tuser, list) else bool(frame.tuser)
-            self.tx_scoreboard.observe(bytes(frame.tdata), error=error)
+            data, error = await self.models.recv_tx()
+            self.tx_scoreboard.observe(data, error=error)
+
+    def _on_transmitted(self, count: int) -> None:
+        del count
+        self._tx_progress.set()
 
     async def _advance_model_time(self) -> None:
         """Deliver NDIS deferred completions as simulated time passes."""
@@ -155,6 +129,7 @@ class DmaEnv:
         for task in self._tasks:
             task.cancel()
         self._tasks = []
+        self.models.stop()
 
     # ------------------------------------------------------------ traffic
     async def send_rx(self, count: int) -> None:
@@ -162,14 +137,15 @@ class DmaEnv:
         for _ in range(count):
             pkt = self.rx_packets.make()
             self.rx_scoreboard.expect(pkt)
-            await self.rx_source.send(AxiStreamFrame(pkt.data, tuser=0))
-        await self.rx_source.wait()
+            await self.models.send_rx(pkt.data)
+        await self.models.rx_idle()
 
     async def send_tx(self, count: int, *, window: int = 64) -> None:
         """The protocol stack hands ``count`` packets to the driver, ``window`` at a time."""
         for _ in range(count):
             while self.driver.tx_outstanding >= window:
-                await RisingEdge(self.dut.clk)
+                self._tx_progress.clear()
+                await self._tx_progress.wait()
             pkt = self.tx_packets.make()
             self.tx_scoreboard.expect(pkt)
             self.driver.send(pkt.data)

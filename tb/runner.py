@@ -15,12 +15,34 @@ from xml.etree import ElementTree
 
 from cocotb_tools.runner import get_runner
 
-__all__ = ["REPO_ROOT", "HDL_DIR", "TB_HDL_DIR", "SimFailed", "hdl_sources", "run_sim"]
+__all__ = [
+    "HDL_DIR",
+    "REPO_ROOT",
+    "SYSTEM_TOPLEVEL",
+    "TB_HDL_DIR",
+    "SimFailed",
+    "bfm_parameters",
+    "hdl_sources",
+    "run_sim",
+    "system_sources",
+]
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 HDL_DIR = REPO_ROOT / "hdl"
 TB_HDL_DIR = REPO_ROOT / "tb" / "hdl"
 BUILD_ROOT = REPO_ROOT / "build"
+
+#: The toplevel of every system simulation (engine + bus models + monitor).
+SYSTEM_TOPLEVEL = "tb_top"
+#: Test-bench HDL that tb_top instantiates (the bus models' transactors, the monitor).
+TB_HDL_SOURCES = (
+    "tb_top.v",
+    "tb_axi_monitor.v",
+    "tb_axi_mem.v",
+    "tb_axil_master.v",
+    "tb_axis_source.v",
+    "tb_axis_sink.v",
+)
 
 
 class SimFailed(AssertionError):
@@ -30,6 +52,18 @@ class SimFailed(AssertionError):
 def hdl_sources() -> list[Path]:
     """Every synthesizable source of the engine (``hdl/*.v``)."""
     return sorted(HDL_DIR.glob("*.v"))
+
+
+def system_sources() -> list[Path]:
+    """The engine and the test-bench HDL around it (toplevel ``tb_top``)."""
+    return hdl_sources() + [TB_HDL_DIR / name for name in TB_HDL_SOURCES]
+
+
+def bfm_parameters(bfm: str) -> dict[str, int]:
+    """``tb_top`` parameters for the bus models ``bfm`` ("fast" or "reference")."""
+    if bfm not in ("fast", "reference"):
+        raise ValueError(f"bus models must be 'fast' or 'reference', not {bfm!r}")
+    return {"FAST": int(bfm == "fast")}
 
 
 def _failures(results_xml: Path) -> list[str]:

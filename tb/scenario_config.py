@@ -24,7 +24,12 @@ class ScenarioConfig:
     cache_line: int = 64
     axi_pause: float = 0.2        # probability an AXI channel / stream side pauses a cycle
     stream_pause: float = 0.2
-    bfm: str = "reference"
+    #: Bus models: "fast" (HDL transactors, tb_top FAST=1) or "reference" (cocotbext-axi).
+    bfm: str = "fast"
+    #: Fast bus models only: host-memory read latency (cycles from AR to the first R beat)
+    #: and the read / write bursts the memory accepts before answering.
+    mem_latency: int = 200
+    mem_outstanding: int = 16
     clock_ns: int = 4
     timeout_us: int = 200_000
     #: Stop at the first checker violation (False: record them, for tests that expect some).

@@ -6,7 +6,14 @@ import argparse
 import random
 import sys
 
-from tb.runner import SimFailed, read_summary, run_sim
+from tb.runner import (
+    SYSTEM_TOPLEVEL,
+    SimFailed,
+    bfm_parameters,
+    read_summary,
+    run_sim,
+    system_sources,
+)
 from tb.scenario_config import ScenarioConfig
 
 
@@ -14,7 +21,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seed", default="", help="replay a run (default: a fresh seed)")
     parser.add_argument("--waves", type=int, default=0, help="1: write an FST of the run")
-    parser.add_argument("--bfm", default="reference", choices=["reference"])
+    parser.add_argument("--bfm", default="fast", choices=["fast", "reference"],
+                        help="bus models: HDL transactors (fast) or cocotbext-axi (reference)")
     parser.add_argument("--data-width", type=int, default=64, choices=[32, 64, 128, 256])
     parser.add_argument("--tx", type=int, default=1000, help="TX packets")
     parser.add_argument("--rx", type=int, default=1000, help="RX packets")
@@ -29,10 +37,11 @@ def main(argv: list[str] | None = None) -> int:
           f"bfm {args.bfm}, {'coherent' if args.coherent else 'non-coherent'} host")
     try:
         test_dir = run_sim(
-            toplevel="dma_engine",
+            toplevel=SYSTEM_TOPLEVEL,
             test_module="tb.test_scenario",
             build_name="sim",
-            parameters={"DATA_WIDTH": args.data_width},
+            sources=system_sources(),
+            parameters={"DATA_WIDTH": args.data_width, **bfm_parameters(args.bfm)},
             extra_env=cfg.to_env(),
             waves=bool(args.waves),
         )
@@ -51,7 +60,7 @@ def main(argv: list[str] | None = None) -> int:
         f"partial-line write-backs: {s['partial_line_writebacks']}"
     )
     if args.waves:
-        print(f"  waves: {test_dir}/dma_engine.fst  (make waves)")
+        print(f"  waves: {test_dir}/{SYSTEM_TOPLEVEL}.fst  (make waves)")
     return 0
 
 

@@ -32,10 +32,14 @@ from tb.env import DmaEnv
 from tb.scenario_config import ScenarioConfig
 
 SEED = int(os.environ.get("DMANIC_SEED", "0") or 0) or 12345
+# the bus models tb_top was built for (tests/test_sim_system.py sets it with FAST)
+BFM = os.environ.get("DMANIC_BFM", "") or "fast"
 
 
 def _cfg(**kw: object) -> ScenarioConfig:
-    base: dict[str, object] = dict(seed=SEED, tx_packets=30, rx_packets=30, max_len=4000)
+    base: dict[str, object] = dict(
+        seed=SEED, tx_packets=30, rx_packets=30, max_len=4000, bfm=BFM
+    )
     base.update(kw)
     return ScenarioConfig(**base)  # type: ignore[arg-type]
 
