@@ -1,8 +1,8 @@
 """Python half of ``tb/hdl/tb_axi_monitor.v``: one wake-up per AXI4 burst, not per beat.
 
 The HDL records every AR handshake and every complete write burst (AW plus all
-its W beats) in rings and bumps one 64-bit register ``counts`` = {write bursts,
-read bursts}. :class:`AxiBurstMonitor` wakes on its change, reads the new ring
+its W beats) in rings and bumps one register ``counts`` = {overrun, write
+bursts, read bursts}. :class:`AxiBurstMonitor` wakes on its change, reads the new ring
 entries (a write burst's data and strobes as a few wide words) and hands
 :class:`~tb.bus_events.ReadBurst` / :class:`~tb.bus_events.WriteBurst` records to
 its subscribers, synchronously and in bus order (by handshake time; a read
@@ -64,10 +64,13 @@ class AxiBurstMonitor:
         self._w_seg = handle.w_seg
         self._read_subs: list[ReadSubscriber] = []
         self._write_subs: list[WriteSubscriber] = []
+        self._write_last: list[WriteSubscriber] = []
         self._rd_seen = 0  # events taken, modulo 2**32 like the HDL counters
         self._wr_seen = 0
         self.reads = 0
         self.writes = 0
+        self.read_beats = 0
+        self.write_beats = 0
         self._task: Task[None] | None = None
 
     # ------------------------------------------------------------ interface
@@ -75,9 +78,10 @@ class AxiBurstMonitor:
         """Call ``fn(ReadBurst)`` for every AR handshake."""
         self._read_subs.append(fn)
 
-    def subscribe_write(self, fn: WriteSubscriber) -> None:
-        """Call ``fn(WriteBurst)`` for every complete write burst."""
-        self._write_subs.append(fn)
+    def subscribe_write(self, fn: WriteSubscriber, *, after_all: bool = False) -> None:
+        """Call ``fn(WriteBurst)`` for every complete write burst; ``after_all``: after
+        every other subscriber (a memory model committing the write to the host)."""
+        (self._write_last if after_all else self._write_subs).append(fn)
 
     def start(self) -> None:
         """Start following the HDL's counters (events before this are skipped)."""
@@ -101,6 +105,11 @@ class AxiBurstMonitor:
     def poll(self) -> int:
         """Deliver every event the HDL has reported since the last poll; returns how many."""
         counts = read_uint(self._counts)
+        if counts >> 64:
+            raise MonitorOverrun(
+                f"{self.handle._path}: W bursts ran more than {self.depth} ahead of their AWs "
+                f"(or AWs ahead of W): unpaired entries were overwritten"
+            )
         n_rd = ((counts & _M32) - self._rd_seen) & _M32
         n_wr = ((counts >> 32 & _M32) - self._wr_seen) & _M32
         if n_rd == 0 and n_wr == 0:
@@ -128,6 +137,8 @@ class AxiBurstMonitor:
             else:
                 for fn in self._write_subs:
                     fn(ev)
+                for fn in self._write_last:
+                    fn(ev)
         return n_rd + n_wr
 
     @staticmethod
@@ -137,6 +148,7 @@ class AxiBurstMonitor:
 
     def _read_event(self, n: int) -> ReadBurst:
         time_ns, axi_id, alen, addr = self._info(read_uint(self._ar_info[n % self.depth]))
+        self.read_beats += alen + 1
         return ReadBurst(
             time_ns=time_ns, axi_id=axi_id, addr=addr, beats=alen + 1, beat_bytes=self.beat_bytes
         )
@@ -147,12 +159,13 @@ class AxiBurstMonitor:
         w = read_uint(self._w_info[slot])
         w_time, w_beats = w >> 16 & _M64, w & 0xFFFF
         beats = alen + 1
+        self.write_beats += beats
         if w_beats != beats:
             self.log.warning(
                 "write burst at %#x: AWLEN says %d beats, WLAST came after %d (protocol error)",
                 addr, beats, w_beats,
             )
-        if self._write_subs:
+        if self._write_subs or self._write_last:
             data, strobe = self.burst_data(slot, beats)
         else:
             data, strobe = b"", np.zeros(0, dtype=np.bool_)

@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import logging
 import random
+from collections import deque
 from collections.abc import Iterator
 from typing import Any
+
+import numpy as np
 
 from cocotbext.axi import (
     AxiBus,
@@ -22,17 +25,69 @@ from cocotbext.axi import (
     AxiStreamSource,
 )
 
+from pymodel.errors import TranslationFault
+from pymodel.iommu import Access
+
 from tb.bfm.host_target import DmaHost, HostMemoryTarget
 from tb.bfm.monitor import AxiBurstMonitor
+from tb.bus_events import WriteBurst
 from tb.scenario_config import ScenarioConfig
 
-__all__ = ["ReferenceBusModels", "pause_pattern"]
+__all__ = ["BurstCommitTarget", "ReferenceBusModels", "pause_pattern"]
 
 
 def pause_pattern(rng: random.Random, probability: float) -> Iterator[bool]:
     """An endless seeded sequence: True = pause this cycle."""
     while True:
         yield rng.random() < probability
+
+
+def strobe_runs(burst: WriteBurst) -> int:
+    """How many runs of strobed bytes the burst's beats hold (``AxiSlave`` writes one each)."""
+    s = burst.strobe.reshape(burst.beats, burst.beat_bytes).astype(np.int8)
+    return int(s[:, 0].sum() + (np.diff(s, axis=1) > 0).sum())
+
+
+class BurstCommitTarget(HostMemoryTarget):
+    """``AxiSlave``'s target, with each write burst reaching the host as a whole when the
+    AXI monitor reports the burst, after every checker has judged it.
+
+    ``AxiSlave`` writes beat by beat as W beats arrive, so without this a driver
+    could read device-written data (and take its buffer back) before the checkers
+    hear of the burst, one cycle later. A write that would fault is still done at
+    once, so ``AxiSlave`` answers SLVERR exactly as before.
+    """
+
+    def __init__(self, host: DmaHost) -> None:
+        super().__init__(host)
+        self._pending: deque[tuple[int, bytes] | None] = deque()
+
+    def _writable(self, address: int, length: int) -> bool:
+        m = self.host.iommu.lookup(address)  # type: ignore[attr-defined]
+        return m is not None and m.live and bool(m.access & Access.WRITE) and (
+            address + length <= m.end)
+
+    async def write(self, address: int, data: bytes) -> None:
+        self._tick()
+        data = bytes(data)
+        if self._writable(address, len(data)):
+            self._pending.append((address, data))
+        else:
+            self._pending.append(None)
+            self.host.dma_write(address, data)  # raises: AxiSlave answers SLVERR
+
+    def commit(self, burst: WriteBurst) -> None:
+        """Apply the writes ``AxiSlave`` made for ``burst`` (the oldest pending ones)."""
+        self._tick()
+        for _ in range(strobe_runs(burst)):
+            if not self._pending:
+                raise AssertionError(f"no pending host writes for {burst}")
+            item = self._pending.popleft()
+            if item is not None:
+                try:
+                    self.host.dma_write(*item)
+                except TranslationFault as fault:  # unmapped since the beat came: logged
+                    self.log.warning("deferred write faulted: %s", fault.record)
 
 
 class ReferenceBusModels:
@@ -43,8 +98,9 @@ class ReferenceBusModels:
     def __init__(self, dut: Any, host: DmaHost, cfg: ScenarioConfig) -> None:
         del cfg  # no settings of its own: cocotbext-axi answers as fast as it can
         self.dut = dut
+        self.target = BurstCommitTarget(host)
         self.axi = AxiSlave(
-            AxiBus.from_prefix(dut, "ref_m_axi"), dut.clk, dut.rst, target=HostMemoryTarget(host)
+            AxiBus.from_prefix(dut, "ref_m_axi"), dut.clk, dut.rst, target=self.target
         )
         self.axil = AxiLiteMaster(AxiLiteBus.from_prefix(dut, "ref_s_axil"), dut.clk, dut.rst)
         self.tx_sink = AxiStreamSink(
@@ -55,6 +111,7 @@ class ReferenceBusModels:
         )
         self.regs_port = self.axil
         self.monitor = AxiBurstMonitor(dut.u_mon)
+        self.monitor.subscribe_write(self.target.commit, after_all=True)
         for model in (self.axi.read_if, self.axi.write_if, self.axil.read_if,
                       self.axil.write_if, self.tx_sink, self.rx_source):
             model.log.setLevel(logging.WARNING)  # one line per transaction drowns the report

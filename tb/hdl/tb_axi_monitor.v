@@ -14,9 +14,10 @@
 //   w_seg[i*NSEG + s]       beats s*SEG_BEATS .. +SEG_BEATS-1 of write burst i:
 //                           {wstrb of each beat, wdata of each beat} (beat 0 lowest)
 //
-// Event n (counted from 0) lives in entry n % DEPTH. `counts` = {write bursts,
-// read bursts} recorded, both 32-bit free running, in ONE register so a reader
-// woken by its change sees both consistently. It lags the handshakes by
+// Event n (counted from 0) lives in entry n % DEPTH. `counts` = {overrun,
+// write bursts, read bursts recorded} (both counts 32-bit free running) in ONE
+// register so a reader woken by its change sees them consistently; `overrun`
+// sticks once W bursts ran DEPTH ahead of their AWs (or AWs ahead of W). It lags the handshakes by
 // NOTIFY_DELAY cycles: every entry below it was written at least one edge
 // before it changed, so a reader woken by `counts` never sees a half-written
 // entry. The ring is not flow controlled: the reader must keep within DEPTH
@@ -58,8 +59,8 @@ module tb_axi_monitor #(
     input  wire                    wvalid,
     input  wire                    wready,
 
-    // {write bursts recorded, read bursts recorded}, NOTIFY_DELAY cycles late
-    output wire [63:0]             counts
+    // {overrun, write bursts recorded, read bursts recorded}, NOTIFY_DELAY cycles late
+    output wire [64:0]             counts
 );
 
 // bytes per beat
@@ -109,8 +110,10 @@ reg [15:0] w_beat;
 wire [31:0] wr_done = (aw_cnt - w_cnt) >= 32'h8000_0000 ? aw_cnt : w_cnt;
 wire [31:0] wr_done_max = (aw_cnt - w_cnt) >= 32'h8000_0000 ? w_cnt : aw_cnt;
 
-reg [63:0] counts_d1;
-reg [63:0] counts_d2;
+// unpaired W data or AW info was overwritten (sticky)
+reg overrun;
+reg [64:0] counts_d1;
+reg [64:0] counts_d2;
 assign counts = NOTIFY_DELAY == 2 ? counts_d2 : counts_d1;
 
 // IDs zero-extended to the 16 bits of an info entry
@@ -127,8 +130,9 @@ initial begin
     aw_cnt = 32'd0;
     w_cnt = 32'd0;
     w_beat = 16'd0;
-    counts_d1 = 64'd0;
-    counts_d2 = 64'd0;
+    overrun = 1'b0;
+    counts_d1 = 65'd0;
+    counts_d2 = 65'd0;
 end
 
 always @(posedge clk) begin
@@ -139,6 +143,9 @@ always @(posedge clk) begin
     if (awvalid && awready) begin
         aw_info[aw_slot] <= {$time, awid16, awlen, awaddr};
         aw_cnt <= aw_cnt + 32'd1;
+        if (aw_cnt - w_cnt >= DEPTH && aw_cnt - w_cnt < 32'h8000_0000) begin
+            overrun <= 1'b1;
+        end
     end
     if (wvalid && wready) begin
         if (w_beat < MAX_BURST_LEN) begin
@@ -146,6 +153,9 @@ always @(posedge clk) begin
             w_seg[w_word][SEG_DATA_BITS + w_lane * BYTES +: BYTES] <= wstrb;
         end
         if (wlast) begin
+            if (w_cnt - aw_cnt >= DEPTH && w_cnt - aw_cnt < 32'h8000_0000) begin
+                overrun <= 1'b1;
+            end
             w_info[w_slot] <= {$time, w_beat + 16'd1};
             w_cnt <= w_cnt + 32'd1;
             w_beat <= 16'd0;
@@ -161,8 +171,8 @@ always @(posedge clk) begin
         w_cnt <= wr_done_max;
     end
     // (Icarus charges per statement executed: skip the copies when nothing moved)
-    if (counts_d1 != {wr_done, ar_cnt}) begin
-        counts_d1 <= {wr_done, ar_cnt};
+    if (counts_d1 != {overrun, wr_done, ar_cnt}) begin
+        counts_d1 <= {overrun, wr_done, ar_cnt};
     end
     if (NOTIFY_DELAY == 2 && counts_d2 != counts_d1) begin
         counts_d2 <= counts_d1;

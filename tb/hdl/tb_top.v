@@ -295,14 +295,15 @@ dma_engine #(
 );
 
 // -------------------------------------------------- monitor (both modes)
-// NOTIFY_DELAY 2: the fast memory's own capture (delay 1) has applied a write
-// to host memory before the checkers hear of it
+// NOTIFY_DELAY 1: the checkers hear of a burst one cycle before the fast
+// memory (its capture has delay 2) applies it to host memory, so a driver can
+// never see device-written data before the checkers have judged the write
 tb_axi_monitor #(
     .DATA_WIDTH(DATA_WIDTH),
     .ID_WIDTH(ID_WIDTH),
     .MAX_BURST_LEN(MAX_BURST_LEN),
     .DEPTH(MON_DEPTH),
-    .NOTIFY_DELAY(2)
+    .NOTIFY_DELAY(1)
 ) u_mon (
     .clk(clk),
     .rst(rst),
