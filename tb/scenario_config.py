@@ -32,6 +32,8 @@ class ScenarioConfig:
     mem_outstanding: int = 16
     clock_ns: int = 4
     timeout_us: int = 200_000
+    #: Attach the Python bus checkers (translation, tearing, coherence) to the AXI monitor.
+    checkers: bool = False
     #: Stop at the first checker violation (False: record them, for tests that expect some).
     checkers_stop: bool = True
 

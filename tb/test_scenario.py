@@ -11,11 +11,12 @@ import cocotb
 from cocotb.triggers import Timer
 from cocotb.utils import get_sim_time
 
-from pymodel.device import Reg
+from pymodel.device import Reg, Ring, RingReg
 
 from tb.env import DmaEnv
 from tb.errors import SimTimeout
 from tb.scenario_config import ScenarioConfig
+from tb.simcost import PythonClock
 
 SUMMARY = "summary.json"
 
@@ -35,6 +36,9 @@ async def default_scenario(dut) -> None:  # type: ignore[no-untyped-def]
     log = logging.getLogger("tb.scenario")
     log.info("seed %d (replay: make sim SEED=%d)", cfg.seed, cfg.seed)
     wall0 = time.monotonic()
+    cpu0 = time.process_time()
+    pyclock = PythonClock()
+    pyclock.start()
     env = DmaEnv(dut, cfg)
     await env.start()
     assert await env.driver.initialize(), "driver initialization failed"
@@ -49,6 +53,9 @@ async def default_scenario(dut) -> None:  # type: ignore[no-untyped-def]
     rx_drops = await env.regs.read(Reg.RX_DROP_COUNT)
     rx_err_drops = await env.regs.read(Reg.RX_ERR_COUNT)
     partial_wb = await env.regs.read(Reg.WB_PARTIAL_COUNT)
+    ring_packets = [
+        await env.regs.ring_read(ring, RingReg.PKT_COUNT) for ring in (Ring.TX, Ring.RX)
+    ]
     figures = env.figures()
     await env.driver.halt()
     env.stop()
@@ -59,6 +66,9 @@ async def default_scenario(dut) -> None:  # type: ignore[no-untyped-def]
     assert env.driver.adapter is not None
     leaks = list(env.driver.adapter.leaks)
     wall = time.monotonic() - wall0
+    cpu = time.process_time() - cpu0
+    pyclock.stop()
+    python_cpu = pyclock.python_seconds
     payload = tx_stats.matched_bytes + rx_stats.matched_bytes
     summary = {
         "seed": cfg.seed,
@@ -70,10 +80,20 @@ async def default_scenario(dut) -> None:  # type: ignore[no-untyped-def]
         "rx_packets": rx_stats.matched,
         "rx_bytes": rx_stats.matched_bytes,
         "rx_dropped": len(rx_stats.dropped),
+        "rx_err_drops": rx_err_drops,
+        "tx_ring_packets": ring_packets[0],
+        "rx_ring_packets": ring_packets[1],
+        "tx_digest": env.tx_digest.hexdigest()[:16],
+        "rx_digest": env.rx_digest.hexdigest()[:16],
         "cycles": figures.cycles,
         "bytes_per_cycle": round(payload / max(1, figures.cycles), 3),
         "wall_seconds": round(wall, 2),
         "payload_bytes_per_wall_second": round(payload / wall),
+        "cpu_seconds": round(cpu, 2),
+        "python_cpu_seconds": None if python_cpu is None else round(python_cpu, 2),
+        "axi_beats": env.monitor.read_beats + env.monitor.write_beats,
+        "axi_bursts": env.monitor.reads + env.monitor.writes,
+        "stream_beats": env.stream_beats,
         "faults": len(faults),
         "leaks": len(leaks),
         "partial_line_writebacks": partial_wb,
