@@ -15,11 +15,13 @@ DATA_WIDTH ?= 64
 COHERENT ?= 0
 TX      ?= 1000
 RX      ?= 1000
+BENCH_TX ?= 100
+BENCH_RX ?= 100
 PYTEST_ARGS ?=
 
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: all setup sim test lint synth waves bench clean
+.PHONY: all setup sim test lint synth waves bench bench-bfm clean
 
 all: test
 
@@ -49,6 +51,11 @@ waves:
 
 bench: setup
 	$(PY) scripts/bench_pymodel.py
+
+# both bus-model kinds on one seeded scenario, side by side (fast/reference ratio)
+bench-bfm: setup
+	$(PY) scripts/bench_bfm.py --seed $(or $(SEED),1) --tx $(BENCH_TX) --rx $(BENCH_RX) \
+		--data-width $(DATA_WIDTH)
 
 clean:
 	rm -rf build sim_build .pytest_cache .hypothesis
