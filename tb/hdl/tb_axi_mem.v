@@ -173,8 +173,8 @@ assign s_axi_arready = !rst && (ar_cnt - r_cnt) < rd_limit && !ar_pause;
 
 wire [PTR_BITS-1:0] ar_slot = ar_cnt[PTR_BITS-1:0];
 wire [PTR_BITS-1:0] r_slot = r_ld_cnt[PTR_BITS-1:0];
-wire [31:0] r_word = r_slot * NSEG + (r_ld_beat >> SEG_SHIFT);
-wire [31:0] r_lane = r_ld_beat & (SEG_BEATS - 1);
+wire [31:0] r_word = r_slot * NSEG + ({24'd0, r_ld_beat} >> SEG_SHIFT);
+wire [31:0] r_lane = {24'd0, r_ld_beat} & (SEG_BEATS - 1);
 // the next beat may go out: its burst is due and Python has filled it
 reg         r_go;
 
@@ -296,7 +296,10 @@ always @(posedge clk) begin
     end
 end
 
-// every AR and every write burst, with its data, for Python
+// every AR and every write burst, with its data, for Python (which reads
+// u_cap.counts; the copy here is for waveforms)
+wire [64:0] cap_counts;
+
 tb_axi_monitor #(
     .DATA_WIDTH(DATA_WIDTH),
     .ID_WIDTH(ID_WIDTH),
@@ -324,7 +327,7 @@ tb_axi_monitor #(
     .wlast(s_axi_wlast),
     .wvalid(s_axi_wvalid),
     .wready(s_axi_wready),
-    .counts()
+    .counts(cap_counts)
 );
 
 endmodule

@@ -75,6 +75,8 @@ localparam SEG_BITS = SEG_DATA_BITS + SEG_BEATS * BYTES;
 localparam SEG_SHIFT = $clog2(SEG_BEATS);
 // ring index bits
 localparam PTR_BITS = $clog2(DEPTH);
+// beat index within a w_seg word
+localparam [15:0] SEG_MASK = SEG_BEATS - 1;
 // width of an ar_info / aw_info entry
 localparam INFO_BITS = 64 + 16 + 8 + 64;
 
@@ -117,13 +119,22 @@ reg [64:0] counts_d2;
 assign counts = NOTIFY_DELAY == 2 ? counts_d2 : counts_d1;
 
 // IDs zero-extended to the 16 bits of an info entry
-wire [15:0] arid16 = {{16{1'b0}}, arid};
-wire [15:0] awid16 = {{16{1'b0}}, awid};
+wire [15:0] arid16;
+wire [15:0] awid16;
+generate
+if (ID_WIDTH < 16) begin : g_id_pad
+    assign arid16 = {{(16 - ID_WIDTH){1'b0}}, arid};
+    assign awid16 = {{(16 - ID_WIDTH){1'b0}}, awid};
+end else begin : g_id_full
+    assign arid16 = arid;
+    assign awid16 = awid;
+end
+endgenerate
 wire [PTR_BITS-1:0] ar_slot = ar_cnt[PTR_BITS-1:0];
 wire [PTR_BITS-1:0] aw_slot = aw_cnt[PTR_BITS-1:0];
 wire [PTR_BITS-1:0] w_slot = w_cnt[PTR_BITS-1:0];
-wire [15:0] w_lane = w_beat & (SEG_BEATS - 1);
-wire [31:0] w_word = w_slot * NSEG + (w_beat >> SEG_SHIFT);
+wire [15:0] w_lane = w_beat & SEG_MASK;
+wire [31:0] w_word = w_slot * NSEG + ({16'd0, w_beat} >> SEG_SHIFT);
 
 initial begin
     ar_cnt = 32'd0;

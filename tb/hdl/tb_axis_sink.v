@@ -87,8 +87,8 @@ wire busy = rst || s_axis_tvalid || count != chk_cnt;
 assign s_axis_tready = !rst && (chk_cnt - acked) < NBUF && !pause;
 
 wire [PTR_BITS-1:0] slot = chk_cnt[PTR_BITS-1:0];
-wire [31:0] word = slot * NSEG + (beat >> SEG_SHIFT);
-wire [31:0] lane = beat & (SEG_BEATS - 1);
+wire [31:0] word = slot * NSEG + ({16'd0, beat} >> SEG_SHIFT);
+wire [31:0] lane = {16'd0, beat} & (SEG_BEATS - 1);
 
 initial begin
     count = 32'd0;

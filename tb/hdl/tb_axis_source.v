@@ -50,6 +50,8 @@ localparam SEG_SHIFT = $clog2(SEG_BEATS);
 localparam BYTE_SHIFT = $clog2(BYTES);
 // slot index bits
 localparam PTR_BITS = $clog2(NBUF);
+// a whole beat's byte count, sized for `tail`
+localparam [BYTE_SHIFT:0] BYTES_W = BYTES;
 
 initial begin
     if (BUF_BYTES % (BYTES * SEG_BEATS) != 0) begin
@@ -89,12 +91,12 @@ wire [23:0] len = ctl[23:0];
 // beats of the load, minus one
 wire [23:0] last_beat = (len - 24'd1) >> BYTE_SHIFT;
 // valid bytes of the final beat
-wire [BYTE_SHIFT:0] tail = len[BYTE_SHIFT-1:0] == 0 ? BYTES : {1'b0, len[BYTE_SHIFT-1:0]};
+wire [BYTE_SHIFT:0] tail = len[BYTE_SHIFT-1:0] == 0 ? BYTES_W : {1'b0, len[BYTE_SHIFT-1:0]};
 wire final_beat = {8'd0, beat} == last_beat;
 // something to stream (Icarus charges per statement: idle, do nothing)
 wire busy = rst || m_axis_tvalid || loaded != consumed;
-wire [31:0] word = slot * NSEG + (beat >> SEG_SHIFT);
-wire [31:0] lane = beat & (SEG_BEATS - 1);
+wire [31:0] word = slot * NSEG + ({16'd0, beat} >> SEG_SHIFT);
+wire [31:0] lane = {16'd0, beat} & (SEG_BEATS - 1);
 
 initial begin
     loaded = 32'd0;

@@ -298,6 +298,9 @@ dma_engine #(
 // NOTIFY_DELAY 1: the checkers hear of a burst one cycle before the fast
 // memory (its capture has delay 2) applies it to host memory, so a driver can
 // never see device-written data before the checkers have judged the write
+// {overrun, write bursts, read bursts} the monitor has recorded (Python wakes on it)
+wire [64:0] mon_counts;
+
 tb_axi_monitor #(
     .DATA_WIDTH(DATA_WIDTH),
     .ID_WIDTH(ID_WIDTH),
@@ -322,7 +325,7 @@ tb_axi_monitor #(
     .wlast(m_axi_wlast),
     .wvalid(m_axi_wvalid),
     .wready(m_axi_wready),
-    .counts()
+    .counts(mon_counts)
 );
 
 // protocol checkers are instantiated here
