@@ -62,3 +62,37 @@ def test_monitor_sees_every_burst(bfm: str) -> None:
     summary = read_summary(test_dir, "monitor_summary.json")
     assert summary["write_bursts"] and summary["read_bursts"]
     assert summary["checker_findings"] == []
+
+
+
+SMALL: dict[str, object] = {"seed": 7, "tx_packets": 12, "rx_packets": 12, "max_len": 3000}
+
+
+def _fast(name: str, **settings: int) -> dict[str, object]:
+    cfg = ScenarioConfig(bfm="fast", **SMALL, **settings)  # type: ignore[arg-type]
+    return read_summary(run_sim(
+        toplevel=SYSTEM_TOPLEVEL, test_module="tb.test_scenario", build_name=name,
+        sources=system_sources(), parameters={"DATA_WIDTH": 64, **bfm_parameters("fast")},
+        extra_env=cfg.to_env(),
+    ))
+
+
+@pytest.fixture(scope="module")
+def fast_default() -> dict[str, object]:
+    return _fast("bfm_settings_default")
+
+
+@pytest.mark.sim
+@pytest.mark.parametrize(("latency", "outstanding"), [(0, 1), (1000, 32)])
+def test_fast_memory_settings_keep_results(
+    fast_default: dict[str, object], latency: int, outstanding: int
+) -> None:
+    """Host-memory latency and the outstanding limit change timing, never the packets."""
+    got = _fast(f"bfm_settings_l{latency}_o{outstanding}", mem_latency=latency,
+                mem_outstanding=outstanding)
+    for key in ("tx_digest", "rx_digest", "tx_packets", "rx_packets", "faults", "leaks"):
+        assert got[key] == fast_default[key], (
+            f"{key}: {got[key]} with latency {latency} / {outstanding} outstanding, "
+            f"{fast_default[key]} with the defaults"
+        )
+    assert got["cycles"] != fast_default["cycles"], "the settings did not reach the memory"
