@@ -29,6 +29,9 @@ from tb.runner import (
 )
 from tb.scenario_config import ScenarioConfig
 
+# the simulations' own logs: warnings and errors only
+QUIET = {"COCOTB_LOG_LEVEL": "WARNING", "PYTHONWARNINGS": "ignore::DeprecationWarning"}
+
 AGREE = (
     "tx_packets", "tx_bytes", "tx_digest", "rx_packets", "rx_bytes", "rx_digest",
     "rx_dropped", "faults", "leaks", "partial_line_writebacks",
@@ -43,7 +46,7 @@ def run(bfm: str, cfg: ScenarioConfig, data_width: int) -> dict[str, object]:
         build_name=f"bench_bfm_{bfm}",
         sources=system_sources(),
         parameters={"DATA_WIDTH": data_width, **bfm_parameters(bfm)},
-        extra_env=cfg.to_env(),
+        extra_env={**cfg.to_env(), **QUIET},
     )
     s = read_summary(test_dir)
     s["process_seconds"] = round(time.monotonic() - t0, 2)

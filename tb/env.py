@@ -1,4 +1,4 @@
-"""The test bench around dma_engine: clock, host model, bus models, driver, scoreboards."""
+"""The test bench around dma_engine (on tb_top): reset, bus models, host, driver, scoreboards."""
 
 from __future__ import annotations
 
