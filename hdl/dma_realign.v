@@ -58,8 +58,6 @@ module dma_realign #(
 localparam BYTES = DATA_WIDTH / 8;
 // bits of a lane index
 localparam LW = $clog2(BYTES);
-// lanes of the window
-localparam WBYTES = 2 * BYTES;
 // bits of an output-buffer entry: data, keep, last, user
 localparam OW = DATA_WIDTH + BYTES + 2;
 
@@ -94,7 +92,6 @@ reg                    e_last;
 reg [BYTES-1:0]        e_keep;
 reg [DATA_WIDTH-1:0]   e_data;
 reg [OW-1:0]           e_entry;
-integer k;
 
 // window after the emit
 reg [2*DATA_WIDTH-1:0] pe_win;
@@ -110,8 +107,6 @@ reg                    take;
 reg [LW:0]             place;
 reg [LW:0]             in_count;
 reg [2*DATA_WIDTH-1:0] shifted;
-reg [WBYTES-1:0]       below_place;
-integer j;
 
 assign in_ready  = !pe_end && !pe_fill[LW];
 assign out_valid = o0_valid_reg;
@@ -132,9 +127,12 @@ always @* begin
     end else begin
         e_keep = {{BYTES-1{1'b0}}, 1'b1};
     end
-    // lanes outside keep are 0
-    for (k = 0; k < BYTES; k = k + 1) begin
-        e_data[k*8 +: 8] = (has_bytes && e_keep[k]) ? win_reg[k*8 +: 8] : 8'd0;
+    // lanes outside keep are 0 (vector masks, not a byte loop: far cheaper to simulate)
+    if (has_bytes) begin
+        e_data = win_reg[DATA_WIDTH-1:0] & ({DATA_WIDTH{1'b1}} << {lo_reg, 3'b000})
+                 & ~({DATA_WIDTH{1'b1}} << {fill_reg, 3'b000});
+    end else begin
+        e_data = {DATA_WIDTH{1'b0}};
     end
     e_entry = {e_data, e_keep, e_last, e_last && user_reg};
 
@@ -167,7 +165,6 @@ always @* begin
     place    = pe_open ? pe_fill : {1'b0, start_lane};
     in_count = in_hi - {1'b0, in_lo};
     shifted  = {{DATA_WIDTH{1'b0}}, in_data >> {in_lo, 3'b000}} << {place, 3'b000};
-    below_place = ~({WBYTES{1'b1}} << place);
 
     win_next     = pe_win;
     fill_next    = pe_fill;
@@ -177,11 +174,9 @@ always @* begin
     emitted_next = pe_emitted;
     open_next    = pe_open;
     if (take) begin
-        for (j = 0; j < WBYTES; j = j + 1) begin
-            if (!below_place[j]) begin
-                win_next[j*8 +: 8] = shifted[j*8 +: 8];
-            end
-        end
+        // lanes from `place` up take the shifted input; lanes below keep the window
+        win_next = (pe_win & ~({2*DATA_WIDTH{1'b1}} << {place, 3'b000}))
+                 | (shifted & ({2*DATA_WIDTH{1'b1}} << {place, 3'b000}));
         fill_next = place + in_count;
         lo_next   = pe_open ? pe_lo : start_lane;
         end_next  = in_end;

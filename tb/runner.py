@@ -106,7 +106,12 @@ def run_sim(
         waves=waves,
         always=True,
     )
-    env = {"PYTHONPATH": os.pathsep.join([str(REPO_ROOT), os.environ.get("PYTHONPATH", "")])}
+    env = {
+        "PYTHONPATH": os.pathsep.join([str(REPO_ROOT), os.environ.get("PYTHONPATH", "")]),
+        # numpy's BLAS threads spin inside the simulator process and steal a core from vvp
+        "OPENBLAS_NUM_THREADS": "1",
+        "OMP_NUM_THREADS": "1",
+    }
     env.update(extra_env or {})
     results = build_dir / "results.xml"
     try:
