@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import cocotb
 from cocotb.handle import HierarchyObject
-from cocotb.triggers import ClockCycles, Event, Timer
+from cocotb.triggers import ClockCycles, Event, ReadOnly, Timer
 from cocotb.utils import get_sim_time
 
 from pymodel.cache import Platform
@@ -20,7 +20,11 @@ from tb.bfm.models import BusModels, make_bus_models
 from tb.bfm.monitor import AxiBurstMonitor
 from tb.bfm.reference import pause_pattern
 from tb.checkers import CheckerSuite
+from tb.checkers.protocol import ProtocolChecker
+from pymodel.device import Reg
+
 from tb.driver import DriverConfig, MiniportDriver
+from tb.errors import SimTimeout
 from tb.packets import PacketFactory
 from tb.regs import DeviceRegisters
 from tb.scenario_config import ScenarioConfig
@@ -76,11 +80,20 @@ class DmaEnv:
         self.rx_packets = PacketFactory(
             stream="RX", seed=cfg.seed * 2 + 2, min_len=cfg.min_len, max_len=cfg.max_len
         )
-        #: Memory-side bus checkers; they stop the test at the first violation.
+        #: Memory-side bus checkers (Python, per burst); they stop the test at the first
+        #: violation unless cfg.checkers_stop is False (then they record).
         self.checkers = CheckerSuite(host=self.host, alignment=self.host.line_size,
                                      stop=cfg.checkers_stop)
         if cfg.checkers:
             self.checkers.attach(self.monitor)
+        #: Bus-protocol checkers (HDL, every cycle), one watcher per bus.
+        record = not cfg.checkers_stop
+        self.protocol = [
+            ProtocolChecker(dut.u_axi_chk, "m_axi", record=record),
+            ProtocolChecker(dut.u_axil_chk, "s_axil", record=record),
+            ProtocolChecker(dut.u_tx_chk, "m_axis_tx", record=record),
+            ProtocolChecker(dut.u_rx_chk, "s_axis_rx", record=record),
+        ]
         self.driver = MiniportDriver(
             system=self.system,
             regs=self.regs,
@@ -108,8 +121,12 @@ class DmaEnv:
     async def start(self) -> None:
         """Reset, the bus models, and the background tasks (TX collection, model time)."""
         self.dut.rst.value = 1
+        self.dut.mangle_mode.value = self.cfg.mangle
         await ClockCycles(self.dut.clk, 10)
         self.dut.rst.value = 0
+        if self.cfg.checkers:
+            for checker in self.protocol:
+                checker.start()
         await ClockCycles(self.dut.clk, 5)
         self.set_backpressure(self.cfg.axi_pause, self.cfg.stream_pause)
         await self.models.start()
@@ -143,7 +160,25 @@ class DmaEnv:
         for task in self._tasks:
             task.cancel()
         self._tasks = []
+        for checker in self.protocol:
+            checker.stop()
         self.models.stop()
+
+    async def check_drained(self) -> None:
+        """End of a test: every AXI burst and AXI-Lite request got its data and response.
+
+        Waits two cycles first: the checkers count a handshake at the clock edge a
+        bus model may have just reacted to. Nothing may be driven after this.
+        """
+        if self.cfg.checkers:
+            await ClockCycles(self.dut.clk, 2)
+            await ReadOnly()
+            for checker in self.protocol[:2]:
+                checker.check_drained()
+
+    @property
+    def protocol_findings(self) -> list[object]:
+        return [f for checker in self.protocol for f in checker.findings]
 
     # ------------------------------------------------------------ traffic
     async def send_rx(self, count: int) -> None:
@@ -167,8 +202,6 @@ class DmaEnv:
 
     async def wait_rx_settled(self, timeout_ns: int) -> None:
         """Until every RX packet is delivered by the driver or counted as dropped."""
-        from pymodel.device import Reg  # local: keeps the module's imports about the bench
-
         deadline = get_sim_time("ns") + timeout_ns
         while True:
             drops = await self.regs.read(Reg.RX_DROP_COUNT) + await self.regs.read(
@@ -177,8 +210,6 @@ class DmaEnv:
             if self.driver.stats.rx_packets + drops >= self.rx_scoreboard.stats.expected:
                 return
             if get_sim_time("ns") > deadline:
-                from tb.errors import SimTimeout
-
                 raise SimTimeout(
                     f"RX: {self.driver.stats.rx_packets} delivered + {drops} dropped of "
                     f"{self.rx_scoreboard.stats.expected} sent after {timeout_ns} ns"

@@ -42,6 +42,10 @@ TB_HDL_SOURCES = (
     "tb_axil_master.v",
     "tb_axis_source.v",
     "tb_axis_sink.v",
+    "tb_axi_mangler.v",
+    "tb_axi4_checker.v",
+    "tb_axil_checker.v",
+    "tb_axis_checker.v",
 )
 
 

@@ -32,10 +32,13 @@ class ScenarioConfig:
     mem_outstanding: int = 16
     clock_ns: int = 4
     timeout_us: int = 200_000
-    #: Attach the Python bus checkers (translation, tearing, coherence) to the AXI monitor.
-    checkers: bool = False
+    #: Bus checkers: translation, tearing, coherence (Python, per burst) and protocol
+    #: (HDL, per cycle). On unless a run measures the bench without them.
+    checkers: bool = True
     #: Stop at the first checker violation (False: record them, for tests that expect some).
     checkers_stop: bool = True
+    #: tb_axi_mangler mode (tb.checkers.protocol.MangleMode): 0 = a well-behaved bus.
+    mangle: int = 0
 
     def to_env(self) -> dict[str, str]:
         return {ENV_PREFIX + k.upper(): str(v) for k, v in asdict(self).items()}

@@ -58,6 +58,7 @@ async def default_scenario(dut) -> None:  # type: ignore[no-untyped-def]
     ]
     figures = env.figures()
     await env.driver.halt()
+    await env.check_drained()
     env.stop()
 
     tx_stats = env.tx_scoreboard.finish()

@@ -27,6 +27,7 @@ from pymodel.host import Host
 from pymodel.iommu import FaultReason
 from pymodel.ndis import AdapterState, NdisSystem
 
+from tb.checkers import Rule
 from tb.driver import DriverConfig
 from tb.env import DmaEnv
 from tb.scenario_config import ScenarioConfig
@@ -63,6 +64,7 @@ async def _finish(env: DmaEnv) -> dict[str, int]:
         "wb_partial": await env.regs.read(Reg.WB_PARTIAL_COUNT),
     }
     await env.driver.halt()
+    await env.check_drained()
     env.stop()
     env.tx_scoreboard.finish()
     env.rx_scoreboard.finish(counted_drops=counters["rx_drop"] + counters["rx_err"])
@@ -140,7 +142,7 @@ async def tx_use_after_free_stops_ring(dut) -> None:  # type: ignore[no-untyped-
     """A TX descriptor naming freed shared memory: IOMMU use-after-free fault, SLVERR,
     the TX ring stops with DATA_READ at that descriptor, TX_ERR interrupts; re-enabling
     the ring recovers and a good packet goes out."""
-    env = DmaEnv(dut, _cfg(axi_pause=0.0, stream_pause=0.0),
+    env = DmaEnv(dut, _cfg(axi_pause=0.0, stream_pause=0.0, checkers_stop=False),
                  driver_config=DriverConfig(strict_errors=False))
     await env.start()
     drv = env.driver
@@ -172,6 +174,11 @@ async def tx_use_after_free_stops_ring(dut) -> None:  # type: ignore[no-untyped-
     assert status >> 16 == bad_index
     faults = env.host.iommu.faults
     assert faults and faults[0].reason is FaultReason.USE_AFTER_FREE, faults
+    # The translation checker saw it on the bus, as an IOMMU fault record, first and only.
+    findings = env.checkers.log.findings
+    assert [f.rule for f in findings] == [Rule.USE_AFTER_FREE], findings
+    assert findings[0].la == la + 64 and "freed at t=" in findings[0].owner
+    assert env.protocol_findings == []
     assert any("TX ring stopped: DATA_READ" in e for e in drv.stats.errors), drv.stats.errors
     ring.invalidate_line_of(bad_index)
     written = ring.read(bad_index)
@@ -185,6 +192,7 @@ async def tx_use_after_free_stops_ring(dut) -> None:  # type: ignore[no-untyped-
         await Timer(1, unit="us")
     assert env.tx_scoreboard.stats.matched == 1
     await drv.halt()
+    await env.check_drained()
     env.stop()
     assert drv.adapter.leaks == ()
 

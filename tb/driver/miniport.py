@@ -233,10 +233,7 @@ class MiniportDriver:
         assert self.book is not None
         min_log2 = max(1, (self.alignment // DESC_BYTES).bit_length() - 1)
         while size_log2 >= min_log2:
-            ring = DriverRing.create(
-                name, self.host, self.book, size_log2, self.alignment,
-                per_descriptor=not self.cfg.post_whole_lines,
-            )
+            ring = DriverRing.create(name, self.host, self.book, size_log2, self.alignment)
             if ring is not None:
                 return ring
             size_log2 -= 1

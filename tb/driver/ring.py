@@ -39,21 +39,17 @@ class DriverRing:
     tail: int = 0   # next index the driver will post (free-running)
     clean: int = 0  # next index the driver will reap (free-running)
     ownership: OwnershipMap | None = None
-    #: Take descriptors back one by one (a driver posting part lines) or by whole lines.
-    per_descriptor: bool = False
 
     @classmethod
     def create(
         cls, name: str, host: Host, book: SharedMemoryBook, size_log2: int, line_bytes: int,
-        *, per_descriptor: bool = False,
     ) -> DriverRing | None:
         """Allocate the ring's memory and its per-line MDLs; None if NDIS refuses."""
         length = DESC_BYTES << size_log2
         block = book.allocate_block(max(length, line_bytes), f"{name} ring", kind="ring")
         if block is None:
             return None
-        ring = cls(name, host, block, size_log2, line_bytes, ownership=book.ownership,
-                   per_descriptor=per_descriptor)
+        ring = cls(name, host, block, size_log2, line_bytes, ownership=book.ownership)
         ring.line_mdls = [
             book.mdl(block.va + off, line_bytes) for off in range(0, length, line_bytes)
         ]
@@ -75,7 +71,10 @@ class DriverRing:
 
     @property
     def free(self) -> int:
-        return self.size - self.posted
+        """Slots the driver may post into: descriptors come back a whole line at a time
+        (the engine may write a line again until every descriptor in it is done)."""
+        returned_to = self.clean - self.clean % self.per_line
+        return self.size - ((self.tail - returned_to) & INDEX_MASK)
 
     def _va(self, index: int) -> int:
         return self.block.va + (index % self.size) * DESC_BYTES
@@ -102,16 +101,11 @@ class DriverRing:
                 )
 
     def reaped(self) -> None:
-        """``clean`` moved past a descriptor: the CPU owns it again — at once when posting
-        descriptor by descriptor, else when the whole line is back (the device may
-        write the line again until all of it is done)."""
-        last = (self.clean - 1) & INDEX_MASK
-        if self.ownership is None:
-            return
-        if self.per_descriptor:
-            self.ownership.take_back(self._la(last), DESC_BYTES)
-        elif self.clean % self.per_line == 0:
-            self.ownership.take_back(self._la(last - self.per_line + 1), self.line_bytes)
+        """``clean`` moved past a descriptor. The CPU owns a line again only when all of
+        it is back: until then the engine may write the whole line again."""
+        if self.ownership is not None and self.clean % self.per_line == 0:
+            first = (self.clean - self.per_line) & INDEX_MASK
+            self.ownership.take_back(self._la(first), self.line_bytes)
 
     def invalidate_line_of(self, index: int) -> None:
         """Drop the CPU's copy of the line holding ``index`` before reading it."""

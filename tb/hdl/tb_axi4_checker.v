@@ -38,12 +38,14 @@
 //   the beat's address and AWSIZE allow (INCR, FIXED and WRAP; unaligned first beats).
 //   Beats taken before their AW is seen are counted but their strobes are not checked.
 // * B: exactly one per write burst; a B for an ID with no completed write burst (AW and
-//   its WLAST both taken) awaiting a response is RULE_AXI_B_UNEXPECTED. A missing B
+//   its WLAST both taken) awaiting a response is RULE_AXI_B_UNEXPECTED, as soon as it
+//   is presented. A missing B
 //   shows at the end of the test in the `pending_b` count (RULE_AXI_NOT_DRAINED, reported
 //   by the Python watcher tb/checkers/protocol.py).
 // * R: in order per ID (IDs may interleave): RLAST exactly on beat ARLEN+1 of the oldest
 //   outstanding read of that ID; an R beat for an ID with no outstanding read is
-//   RULE_AXI_R_UNEXPECTED. Missing beats show in `pending_r` at the end.
+//   RULE_AXI_R_UNEXPECTED, as soon as it is presented (the master may never take it).
+//   Missing beats show in `pending_r` at the end.
 // * Capacity: MAX_OUTSTANDING reads per ID, writes awaiting B per ID, and AW/W bursts
 //   not yet paired; more is RULE_AXI_TRACK_OVERFLOW (the checker would lose track).
 //
@@ -552,6 +554,10 @@ always @(posedge clk) begin : check
             end else begin
                 if ((^{bid, bresp}) === 1'bx)
                     hit(RULE_AXI_B_X, b_head_addr(clean_id(bid)), clean_id(bid));
+                else if (bq_wp[bid] == bq_rp[bid])
+                    // presented for no write awaiting a response: a master may rightly
+                    // never take it, so do not wait for the handshake to say so
+                    hit(RULE_AXI_B_UNEXPECTED, 64'd0, bid);
                 b_pl = {bid, bresp};
                 b_wait = (bready === 1'b0);
             end
@@ -600,6 +606,9 @@ always @(posedge clk) begin : check
             end else begin
                 if ((^{rid, rresp, rlast}) === 1'bx)
                     hit(RULE_AXI_R_X, r_head_addr(clean_id(rid)), clean_id(rid));
+                else if (r_out[rid] == {(PW + 1){1'b0}})
+                    // presented for no outstanding read (a master may never take it)
+                    hit(RULE_AXI_R_UNEXPECTED, 64'd0, rid);
                 r_pl = {rid, rdata, rresp, rlast};
                 r_wait = (rready === 1'b0);
             end

@@ -332,7 +332,7 @@ always @(posedge clk) begin
             ((aw_4k_now || aw_trunc_now) && aw_hs) ||
             ((wl_early_now || wl_miss_now) && w_hs) ||
             ((rl_early_now || rl_miss_now) && r_hs) ||
-            r_inj_hs || b_inj_hs)
+            r_inj_reg || b_inj_reg)  // an extra beat counts once presented: it may never be taken
             mangled <= 1'b1;
 
         // extra beats: armed by the last beat of an R burst / by a B

@@ -12,9 +12,10 @@
 //             wires mirroring the engine's outputs), so AxiBus.from_prefix(dut,
 //             "ref_m_axi") and friends bind (tb/bfm/reference.py)
 //
-//   dut.m_axi_* --[splice point]-- mem_axi_* --> tb_axi_mem | ref_m_axi_*
-//        |
-//        +--> u_mon (tb_axi_monitor): every AR and write burst, for the checkers
+//   dut.m_axi_* --> u_mangle (tb_axi_mangler) --> mem_axi_* --> tb_axi_mem | ref_m_axi_*
+//                                                    |
+//        u_mon (tb_axi_monitor): every AR and write  +--> burst, for the Python checkers
+//        u_axi_chk, u_axil_chk, u_tx_chk, u_rx_chk: per-cycle protocol checkers
 //
 // The clock runs in Verilog (Python never wakes on it unless it asks); Python
 // drives `rst` (high from time 0 until Python releases it).
@@ -176,43 +177,93 @@ wire mem_axi_rlast;
 wire mem_axi_rvalid;
 wire mem_axi_rready;
 
-// bus mangler splice point: for error injection, replace these assigns by a
-// tb_axi_mangler between m_axi_* (engine) and mem_axi_* (memory model)
-assign mem_axi_awid = m_axi_awid;
-assign mem_axi_awaddr = m_axi_awaddr;
-assign mem_axi_awlen = m_axi_awlen;
-assign mem_axi_awsize = m_axi_awsize;
-assign mem_axi_awburst = m_axi_awburst;
-assign mem_axi_awlock = m_axi_awlock;
-assign mem_axi_awcache = m_axi_awcache;
-assign mem_axi_awprot = m_axi_awprot;
-assign mem_axi_awvalid = m_axi_awvalid;
-assign m_axi_awready = mem_axi_awready;
-assign mem_axi_wdata = m_axi_wdata;
-assign mem_axi_wstrb = m_axi_wstrb;
-assign mem_axi_wlast = m_axi_wlast;
-assign mem_axi_wvalid = m_axi_wvalid;
-assign m_axi_wready = mem_axi_wready;
-assign m_axi_bid = mem_axi_bid;
-assign m_axi_bresp = mem_axi_bresp;
-assign m_axi_bvalid = mem_axi_bvalid;
-assign mem_axi_bready = m_axi_bready;
-assign mem_axi_arid = m_axi_arid;
-assign mem_axi_araddr = m_axi_araddr;
-assign mem_axi_arlen = m_axi_arlen;
-assign mem_axi_arsize = m_axi_arsize;
-assign mem_axi_arburst = m_axi_arburst;
-assign mem_axi_arlock = m_axi_arlock;
-assign mem_axi_arcache = m_axi_arcache;
-assign mem_axi_arprot = m_axi_arprot;
-assign mem_axi_arvalid = m_axi_arvalid;
-assign m_axi_arready = mem_axi_arready;
-assign m_axi_rid = mem_axi_rid;
-assign m_axi_rdata = mem_axi_rdata;
-assign m_axi_rresp = mem_axi_rresp;
-assign m_axi_rlast = mem_axi_rlast;
-assign m_axi_rvalid = mem_axi_rvalid;
-assign mem_axi_rready = m_axi_rready;
+// Bus mangler between the engine (m_axi_*) and the memory side (mem_axi_*):
+// a pass-through while `mangle_mode` is 0 (Python may set it before releasing
+// reset, to make one transaction misbehave and prove a checker fires).
+reg  [7:0] mangle_mode;
+wire       mangled;
+initial mangle_mode = 8'd0;
+
+tb_axi_mangler #(
+    .DATA_WIDTH(DATA_WIDTH),
+    .ADDR_WIDTH(64),
+    .ID_WIDTH(ID_WIDTH)
+) u_mangle (
+    .clk(clk),
+    .rst(rst),
+    .mode(mangle_mode),
+    .mangled(mangled),
+    .s_axi_awid(m_axi_awid),
+    .s_axi_awaddr(m_axi_awaddr),
+    .s_axi_awlen(m_axi_awlen),
+    .s_axi_awsize(m_axi_awsize),
+    .s_axi_awburst(m_axi_awburst),
+    .s_axi_awlock(m_axi_awlock),
+    .s_axi_awcache(m_axi_awcache),
+    .s_axi_awprot(m_axi_awprot),
+    .s_axi_awvalid(m_axi_awvalid),
+    .s_axi_awready(m_axi_awready),
+    .s_axi_wdata(m_axi_wdata),
+    .s_axi_wstrb(m_axi_wstrb),
+    .s_axi_wlast(m_axi_wlast),
+    .s_axi_wvalid(m_axi_wvalid),
+    .s_axi_wready(m_axi_wready),
+    .s_axi_bid(m_axi_bid),
+    .s_axi_bresp(m_axi_bresp),
+    .s_axi_bvalid(m_axi_bvalid),
+    .s_axi_bready(m_axi_bready),
+    .s_axi_arid(m_axi_arid),
+    .s_axi_araddr(m_axi_araddr),
+    .s_axi_arlen(m_axi_arlen),
+    .s_axi_arsize(m_axi_arsize),
+    .s_axi_arburst(m_axi_arburst),
+    .s_axi_arlock(m_axi_arlock),
+    .s_axi_arcache(m_axi_arcache),
+    .s_axi_arprot(m_axi_arprot),
+    .s_axi_arvalid(m_axi_arvalid),
+    .s_axi_arready(m_axi_arready),
+    .s_axi_rid(m_axi_rid),
+    .s_axi_rdata(m_axi_rdata),
+    .s_axi_rresp(m_axi_rresp),
+    .s_axi_rlast(m_axi_rlast),
+    .s_axi_rvalid(m_axi_rvalid),
+    .s_axi_rready(m_axi_rready),
+    .m_axi_awid(mem_axi_awid),
+    .m_axi_awaddr(mem_axi_awaddr),
+    .m_axi_awlen(mem_axi_awlen),
+    .m_axi_awsize(mem_axi_awsize),
+    .m_axi_awburst(mem_axi_awburst),
+    .m_axi_awlock(mem_axi_awlock),
+    .m_axi_awcache(mem_axi_awcache),
+    .m_axi_awprot(mem_axi_awprot),
+    .m_axi_awvalid(mem_axi_awvalid),
+    .m_axi_awready(mem_axi_awready),
+    .m_axi_wdata(mem_axi_wdata),
+    .m_axi_wstrb(mem_axi_wstrb),
+    .m_axi_wlast(mem_axi_wlast),
+    .m_axi_wvalid(mem_axi_wvalid),
+    .m_axi_wready(mem_axi_wready),
+    .m_axi_bid(mem_axi_bid),
+    .m_axi_bresp(mem_axi_bresp),
+    .m_axi_bvalid(mem_axi_bvalid),
+    .m_axi_bready(mem_axi_bready),
+    .m_axi_arid(mem_axi_arid),
+    .m_axi_araddr(mem_axi_araddr),
+    .m_axi_arlen(mem_axi_arlen),
+    .m_axi_arsize(mem_axi_arsize),
+    .m_axi_arburst(mem_axi_arburst),
+    .m_axi_arlock(mem_axi_arlock),
+    .m_axi_arcache(mem_axi_arcache),
+    .m_axi_arprot(mem_axi_arprot),
+    .m_axi_arvalid(mem_axi_arvalid),
+    .m_axi_arready(mem_axi_arready),
+    .m_axi_rid(mem_axi_rid),
+    .m_axi_rdata(mem_axi_rdata),
+    .m_axi_rresp(mem_axi_rresp),
+    .m_axi_rlast(mem_axi_rlast),
+    .m_axi_rvalid(mem_axi_rvalid),
+    .m_axi_rready(mem_axi_rready)
+);
 
 // ------------------------------------------------------------------ engine
 dma_engine #(
@@ -310,25 +361,150 @@ tb_axi_monitor #(
 ) u_mon (
     .clk(clk),
     .rst(rst),
-    .arid(m_axi_arid),
-    .araddr(m_axi_araddr),
-    .arlen(m_axi_arlen),
-    .arvalid(m_axi_arvalid),
-    .arready(m_axi_arready),
-    .awid(m_axi_awid),
-    .awaddr(m_axi_awaddr),
-    .awlen(m_axi_awlen),
-    .awvalid(m_axi_awvalid),
-    .awready(m_axi_awready),
-    .wdata(m_axi_wdata),
-    .wstrb(m_axi_wstrb),
-    .wlast(m_axi_wlast),
-    .wvalid(m_axi_wvalid),
-    .wready(m_axi_wready),
+    .arid(mem_axi_arid),
+    .araddr(mem_axi_araddr),
+    .arlen(mem_axi_arlen),
+    .arvalid(mem_axi_arvalid),
+    .arready(mem_axi_arready),
+    .awid(mem_axi_awid),
+    .awaddr(mem_axi_awaddr),
+    .awlen(mem_axi_awlen),
+    .awvalid(mem_axi_awvalid),
+    .awready(mem_axi_awready),
+    .wdata(mem_axi_wdata),
+    .wstrb(mem_axi_wstrb),
+    .wlast(mem_axi_wlast),
+    .wvalid(mem_axi_wvalid),
+    .wready(mem_axi_wready),
     .counts(mon_counts)
 );
 
-// protocol checkers are instantiated here
+// ------------------------------------------ protocol checkers (both modes)
+// Each channel is checked where its receiver sees it: AW, W and AR on the
+// memory side of the mangler (the engine's requests as the bus carries them),
+// B and R on the engine side (the responses as the engine receives them).
+wire        axi_violation, axil_violation, tx_violation, rx_violation;
+wire [7:0]  axi_violation_rule, axil_violation_rule, tx_violation_rule, rx_violation_rule;
+wire [63:0] axi_violation_addr, axil_violation_addr;
+wire [ID_WIDTH-1:0] axi_violation_id;
+wire [31:0] axi_violation_count, axil_violation_count, tx_violation_count, rx_violation_count;
+wire [31:0] tx_violation_packet, tx_violation_beat, rx_violation_packet, rx_violation_beat;
+
+tb_axi4_checker #(
+    .DATA_WIDTH(DATA_WIDTH),
+    .ADDR_WIDTH(64),
+    .ID_WIDTH(ID_WIDTH)
+) u_axi_chk (
+    .clk(clk),
+    .rst(rst),
+    .awid(mem_axi_awid),
+    .awaddr(mem_axi_awaddr),
+    .awlen(mem_axi_awlen),
+    .awsize(mem_axi_awsize),
+    .awburst(mem_axi_awburst),
+    .awlock(mem_axi_awlock),
+    .awcache(mem_axi_awcache),
+    .awprot(mem_axi_awprot),
+    .awvalid(mem_axi_awvalid),
+    .awready(mem_axi_awready),
+    .wdata(mem_axi_wdata),
+    .wstrb(mem_axi_wstrb),
+    .wlast(mem_axi_wlast),
+    .wvalid(mem_axi_wvalid),
+    .wready(mem_axi_wready),
+    .arid(mem_axi_arid),
+    .araddr(mem_axi_araddr),
+    .arlen(mem_axi_arlen),
+    .arsize(mem_axi_arsize),
+    .arburst(mem_axi_arburst),
+    .arlock(mem_axi_arlock),
+    .arcache(mem_axi_arcache),
+    .arprot(mem_axi_arprot),
+    .arvalid(mem_axi_arvalid),
+    .arready(mem_axi_arready),
+    .bid(m_axi_bid),
+    .bresp(m_axi_bresp),
+    .bvalid(m_axi_bvalid),
+    .bready(m_axi_bready),
+    .rid(m_axi_rid),
+    .rdata(m_axi_rdata),
+    .rresp(m_axi_rresp),
+    .rlast(m_axi_rlast),
+    .rvalid(m_axi_rvalid),
+    .rready(m_axi_rready),
+    .violation(axi_violation),
+    .violation_rule(axi_violation_rule),
+    .violation_addr(axi_violation_addr),
+    .violation_id(axi_violation_id),
+    .violation_count(axi_violation_count)
+);
+
+tb_axil_checker #(
+    .ADDR_WIDTH(12),
+    .DATA_WIDTH(32)
+) u_axil_chk (
+    .clk(clk),
+    .rst(rst),
+    .awaddr(s_axil_awaddr),
+    .awprot(s_axil_awprot),
+    .awvalid(s_axil_awvalid),
+    .awready(s_axil_awready),
+    .wdata(s_axil_wdata),
+    .wstrb(s_axil_wstrb),
+    .wvalid(s_axil_wvalid),
+    .wready(s_axil_wready),
+    .bresp(s_axil_bresp),
+    .bvalid(s_axil_bvalid),
+    .bready(s_axil_bready),
+    .araddr(s_axil_araddr),
+    .arprot(s_axil_arprot),
+    .arvalid(s_axil_arvalid),
+    .arready(s_axil_arready),
+    .rdata(s_axil_rdata),
+    .rresp(s_axil_rresp),
+    .rvalid(s_axil_rvalid),
+    .rready(s_axil_rready),
+    .violation(axil_violation),
+    .violation_rule(axil_violation_rule),
+    .violation_addr(axil_violation_addr),
+    .violation_count(axil_violation_count)
+);
+
+tb_axis_checker #(
+    .DATA_WIDTH(DATA_WIDTH)
+) u_tx_chk (
+    .clk(clk),
+    .rst(rst),
+    .tdata(m_axis_tx_tdata),
+    .tkeep(m_axis_tx_tkeep),
+    .tlast(m_axis_tx_tlast),
+    .tvalid(m_axis_tx_tvalid),
+    .tready(m_axis_tx_tready),
+    .tuser(m_axis_tx_tuser),
+    .violation(tx_violation),
+    .violation_rule(tx_violation_rule),
+    .violation_packet(tx_violation_packet),
+    .violation_beat(tx_violation_beat),
+    .violation_count(tx_violation_count)
+);
+
+tb_axis_checker #(
+    .DATA_WIDTH(DATA_WIDTH)
+) u_rx_chk (
+    .clk(clk),
+    .rst(rst),
+    .tdata(s_axis_rx_tdata),
+    .tkeep(s_axis_rx_tkeep),
+    .tlast(s_axis_rx_tlast),
+    .tvalid(s_axis_rx_tvalid),
+    .tready(s_axis_rx_tready),
+    .tuser(s_axis_rx_tuser),
+    .violation(rx_violation),
+    .violation_rule(rx_violation_rule),
+    .violation_packet(rx_violation_packet),
+    .violation_beat(rx_violation_beat),
+    .violation_count(rx_violation_count)
+);
 
 // ------------------------------------------------ reference-mode signals
 // Declared in both modes (so their names never move); used only when FAST = 0.
