@@ -13,6 +13,7 @@ WAVES   ?= 0
 BFM     ?= fast
 DATA_WIDTH ?= 64
 COHERENT ?= 0
+BUG     ?=
 TX      ?= 1000
 RX      ?= 1000
 BENCH_TX ?= 100
@@ -20,6 +21,7 @@ BENCH_RX ?= 100
 PYTEST_ARGS ?=
 
 export PYTHONDONTWRITEBYTECODE := 1
+comma := ,
 
 .PHONY: all setup sim test lint synth waves bench bench-bfm clean
 
@@ -31,7 +33,8 @@ $(VENV)/.installed: requirements.lock pyproject.toml scripts/bootstrap.sh
 
 sim: setup
 	$(PY) -m tb.sim --seed "$(SEED)" --waves $(WAVES) --bfm $(BFM) --data-width $(DATA_WIDTH) \
-		--tx $(TX) --rx $(RX) $(if $(filter 1,$(COHERENT)),--coherent)
+		--tx $(TX) --rx $(RX) $(if $(filter 1,$(COHERENT)),--coherent) \
+		$(foreach b,$(subst $(comma), ,$(BUG)),--driver-bug $(b))
 
 test: setup
 	$(PY) -m pytest $(PYTEST_ARGS)
@@ -47,7 +50,8 @@ synth:
 
 waves:
 	@scripts/bootstrap.sh $(VENV) gtkwave:gtkwave
-	gtkwave build/sim/$(SIM_TOP).fst tb/waves/dma_engine.gtkw
+	@test -f build/sim/$(SIM_TOP).fst || { echo "no waveform yet: run 'make sim WAVES=1' first" >&2; exit 1; }
+	gtkwave build/sim/$(SIM_TOP).fst build/sim/$(SIM_TOP).gtkw
 
 bench: setup
 	$(PY) scripts/bench_pymodel.py

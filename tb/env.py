@@ -29,6 +29,7 @@ from tb.packets import PacketFactory
 from tb.regs import DeviceRegisters
 from tb.scenario_config import ScenarioConfig
 from tb.scoreboard import PacketScoreboard
+from tb.waves import WaveLayout
 
 __all__ = ["DmaEnv", "pause_pattern"]
 
@@ -103,6 +104,12 @@ class DmaEnv:
             on_transmitted=self._on_transmitted,
             ownership=self.checkers.ownership,
         )
+        #: GTKWave layout of this run (cfg.waves), with a marker at the first violation.
+        self.waves = WaveLayout(dut) if cfg.waves else None
+        if self.waves is not None:
+            self.checkers.log.on_first.append(self.waves.mark)
+            for checker in self.protocol:
+                checker.on_first.append(self.waves.mark)
         self._tx_progress = Event()
         #: What left the engine and what the driver delivered, in order (equal runs of the
         #: two bus-model kinds must agree on these), and AXI-Stream beats moved.
@@ -120,6 +127,8 @@ class DmaEnv:
 
     async def start(self) -> None:
         """Reset, the bus models, and the background tasks (TX collection, model time)."""
+        if self.waves is not None:
+            self.waves.write()
         self.dut.rst.value = 1
         self.dut.mangle_mode.value = self.cfg.mangle
         await ClockCycles(self.dut.clk, 10)

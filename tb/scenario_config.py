@@ -37,6 +37,11 @@ class ScenarioConfig:
     checkers: bool = True
     #: Stop at the first checker violation (False: record them, for tests that expect some).
     checkers_stop: bool = True
+    #: The run writes an FST; then also write its GTKWave layout (tb/waves.py).
+    waves: bool = False
+    #: Deliberate driver bugs (tb.driver.DriverBugs field names, comma separated), to watch
+    #: a checker catch one: ``make sim BUG=skip_tx_flush WAVES=1``.
+    driver_bugs: str = ""
     #: tb_axi_mangler mode (tb.checkers.protocol.MangleMode): 0 = a well-behaved bus.
     mangle: int = 0
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from dataclasses import fields
 import random
 import sys
 
@@ -14,7 +15,10 @@ from tb.runner import (
     run_sim,
     system_sources,
 )
+from tb.driver import DriverBugs
 from tb.scenario_config import ScenarioConfig
+
+BUG_NAMES = [f.name for f in fields(DriverBugs)]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -27,11 +31,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tx", type=int, default=1000, help="TX packets")
     parser.add_argument("--rx", type=int, default=1000, help="RX packets")
     parser.add_argument("--coherent", action="store_true", help="x86-like coherent host")
+    parser.add_argument("--driver-bug", action="append", default=[], choices=BUG_NAMES,
+                        help="run a deliberately broken driver (see tb.driver.DriverBugs)")
     args = parser.parse_args(argv)
 
     seed = int(args.seed, 0) if args.seed else random.SystemRandom().randrange(1 << 31)
     cfg = ScenarioConfig(
-        seed=seed, tx_packets=args.tx, rx_packets=args.rx, bfm=args.bfm, coherent=args.coherent
+        seed=seed, tx_packets=args.tx, rx_packets=args.rx, bfm=args.bfm, coherent=args.coherent,
+        waves=bool(args.waves), driver_bugs=",".join(args.driver_bug),
     )
     print(f"sim: seed {seed}, DATA_WIDTH {args.data_width}, {args.tx} TX + {args.rx} RX packets, "
           f"bfm {args.bfm}, {'coherent' if args.coherent else 'non-coherent'} host")
@@ -46,7 +53,23 @@ def main(argv: list[str] | None = None) -> int:
             waves=bool(args.waves),
         )
     except SimFailed as exc:
-        print(f"\nFAILED: {exc}\nreplay with: make sim SEED={seed}", file=sys.stderr)
+        replay = f"make sim SEED={seed}" + "".join(
+            f" {k}={v}" for k, v in (("TX", args.tx), ("RX", args.rx), ("DATA_WIDTH",
+                                                                           args.data_width))
+            if v != parser.get_default(k.lower())
+        )
+        if args.bfm != "fast":
+            replay += f" BFM={args.bfm}"
+        if args.coherent:
+            replay += " COHERENT=1"
+        if args.driver_bug:
+            replay += f" BUG={','.join(args.driver_bug)}"
+        print(f"\nFAILED: {exc}\nreplay with: {replay}", file=sys.stderr)
+        if args.waves:
+            print("waves: make waves (the marker stands at the first checker violation)",
+                  file=sys.stderr)
+        else:
+            print(f"to see it: {replay} WAVES=1, then make waves", file=sys.stderr)
         return 1
     s = read_summary(test_dir)
     print(
@@ -57,7 +80,10 @@ def main(argv: list[str] | None = None) -> int:
         f"  simulated cycles: {s['cycles']}  ({s['bytes_per_cycle']} payload bytes/cycle)\n"
         f"  wall: {s['wall_seconds']} s  ({s['payload_bytes_per_wall_second']} payload bytes/s)\n"
         f"  faults: {s['faults']}  leaks: {s['leaks']}  "
-        f"partial-line write-backs: {s['partial_line_writebacks']}"
+        f"partial-line write-backs: {s['partial_line_writebacks']}\n"
+        f"  checkers: {s['checked_bursts']} bursts and {s['checked_lines_written']} written "
+        f"cache lines checked, {s['violations']} violations; partial-line device writes "
+        f"{s['partial_line_writes']} (descriptor lines {s['partial_desc_line_writes']})"
     )
     if args.waves:
         print(f"  waves: {test_dir}/{SYSTEM_TOPLEVEL}.fst  (make waves)")

@@ -13,6 +13,8 @@ from cocotb.utils import get_sim_time
 
 from pymodel.device import Reg, Ring, RingReg
 
+from tb.checkers import PARTIAL_DESC_LINE, PARTIAL_LINE
+from tb.driver import DriverBugs, DriverConfig
 from tb.env import DmaEnv
 from tb.errors import SimTimeout
 from tb.scenario_config import ScenarioConfig
@@ -39,7 +41,8 @@ async def default_scenario(dut) -> None:  # type: ignore[no-untyped-def]
     cpu0 = time.process_time()
     pyclock = PythonClock()
     pyclock.start()
-    env = DmaEnv(dut, cfg)
+    bugs = {name: True for name in filter(None, cfg.driver_bugs.split(","))}
+    env = DmaEnv(dut, cfg, driver_config=DriverConfig(bugs=DriverBugs(**bugs)))
     await env.start()
     assert await env.driver.initialize(), "driver initialization failed"
     timeout = cfg.timeout_us * 1000
@@ -101,9 +104,17 @@ async def default_scenario(dut) -> None:  # type: ignore[no-untyped-def]
         "interrupts": env.driver.stats.interrupts,
         "tx_nops": env.driver.stats.tx_nops,
         "async_blocks": env.driver.stats.async_blocks,
+        "checked_bursts": env.checkers.translation.bursts,
+        "checked_lines_written": env.checkers.tearing.lines_written,
+        "violations": len(env.checkers.log.findings) + len(env.protocol_findings),
+        "partial_line_writes": env.checkers.log.notes.get(PARTIAL_LINE, 0),
+        "partial_desc_line_writes": env.checkers.log.notes.get(PARTIAL_DESC_LINE, 0),
     }
     Path(SUMMARY).write_text(json.dumps(summary, indent=2))
     log.info("summary: %s", summary)
     assert not faults, f"{len(faults)} translation faults, first: {faults[0]}"
     assert not leaks, f"{len(leaks)} leaks at halt, first: {leaks[0]}"
     assert tx_stats.matched == cfg.tx_packets
+    if not cfg.coherent and not bugs:
+        # whole-line posting: the engine never writes part of a descriptor line
+        assert partial_wb == 0 and summary["partial_desc_line_writes"] == 0, summary

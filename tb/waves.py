@@ -16,7 +16,7 @@ from pathlib import Path
 
 from vcd.gtkw import GTKWSave
 
-__all__ = ["Signal", "state_filters", "write_layout"]
+__all__ = ["Signal", "WaveLayout", "discover_signals", "state_filters", "write_layout"]
 
 HDL_DIR = Path(__file__).resolve().parent.parent / "hdl"
 _RESET_TO = re.compile(r"\b(\w+_state_reg)\s*<=\s*([A-Z][A-Z0-9]*_)[A-Z0-9_]+\s*;")
@@ -91,6 +91,7 @@ _GROUPS: list[tuple[str, re.Pattern[str]]] = [
     ("AXI-Stream TX (to wire)", re.compile(r"\.m_axis_tx_\w+$")),
     ("AXI-Stream RX (from wire)", re.compile(r"\.s_axis_rx_\w+$")),
 ]
+_RING_UNITS = frozenset({"dma_ring_ctrl", "dma_desc_fetch", "dma_cpl_write"})
 _POINTERS = re.compile(r"(tail|head|fetch_ptr|fetched_ptr|cpl_ptr|written_ptr|line_\w*ptr|ptr)"
                        r"\w*_reg$")
 
@@ -116,9 +117,12 @@ def write_layout(
         gtkw.savefile(str(save_file.resolve()))
         if marker_label:
             gtkw.comment(f"marker: {marker_label}")
-        gtkw.zoom_markers(zoom=-20.0, marker=marker_ps if marker_ps is not None else -1,
+        if marker_ps is not None:
+            gtkw.timestart(max(0, marker_ps - 400_000))  # open 400 ns before the marker
+        gtkw.zoom_markers(zoom=-19.0, marker=marker_ps if marker_ps is not None else -1,
                           **({"a": marker_ps} if marker_ps is not None else {}))
-        gtkw.signals_width(320)
+        gtkw.size(1600, 1000)
+        gtkw.signals_width(380)
         with gtkw.group("clock, reset, interrupt"):
             for s in ports:
                 if s.name in ("clk", "rst", "irq"):
@@ -133,12 +137,12 @@ def write_layout(
         if regs:
             with gtkw.group("registers (dma_csr)", closed=True):
                 for s in regs:
-                    gtkw.trace(_ranged(s))
-        pointers = [s for s in inside if _POINTERS.search(s.name) and s.width >= 8]
+                    gtkw.trace(_ranged(s), alias=_alias(s, dut_path))
+        pointers = [s for s in inside if s.module in _RING_UNITS and _POINTERS.search(s.name)]
         if pointers:
             with gtkw.group("ring pointers", closed=True):
                 for s in pointers:
-                    gtkw.trace(_ranged(s), datafmt="dec")
+                    gtkw.trace(_ranged(s), alias=_alias(s, dut_path), datafmt="dec")
         machines = [s for s in inside if s.name.endswith("_state_reg")]
         if machines:
             with gtkw.group("state machines"):
@@ -148,8 +152,14 @@ def write_layout(
                         str(_filter_file(filters_dir, s.module, s.name, names, s.width))
                         if names else None
                     )
-                    gtkw.trace(_ranged(s), datafmt="hex", translate_filter_file=filt)
+                    gtkw.trace(_ranged(s), alias=_alias(s, dut_path), datafmt="hex",
+                               translate_filter_file=filt)
     return save_file
+
+
+def _alias(s: Signal, dut_path: str) -> str:
+    # '/' not '.': GTKWave would show only the last dotted component of an alias
+    return s.path[len(dut_path) + 1:].replace("_inst.", "/").replace(".", "/")
 
 
 def _ranged(s: Signal) -> str:
@@ -167,12 +177,49 @@ def discover_signals(root: object) -> list[Signal]:
         for child in handle:  # type: ignore[attr-defined]
             kind = type(child).__name__
             if kind == "HierarchyObject":
-                walk(child, child._def_name)
+                try:  # a generate block has no definition of its own: keep the module's
+                    defined = child._def_name or module
+                except Exception:  # noqa: BLE001 - simulator-dependent
+                    defined = module
+                walk(child, defined)
             elif kind == "HierarchyArrayObject":
                 walk(child, module)
-            elif kind in ("LogicObject", "LogicArrayObject"):
-                width = len(child) if kind == "LogicArrayObject" else 1
+            elif kind in ("LogicObject", "LogicArrayObject", "PackedObject"):
+                width = 1 if kind == "LogicObject" else len(child)
                 out.append(Signal(child._path, width, module))
 
     walk(root, root._def_name)  # type: ignore[attr-defined]
     return out
+
+
+class WaveLayout:
+    """The layout of the running simulation's dump: written at the start, and again with
+    a marker at the first violation (any object with ``time_ns`` and a ``str``)."""
+
+    #: time unit of the dump: the runner compiles with a 1 ps precision
+    PS_PER_NS = 1000
+
+    def __init__(self, root: object, *, directory: Path | None = None) -> None:
+        self.root = root
+        name = root._name  # type: ignore[attr-defined]
+        directory = directory or Path.cwd()
+        self.dump_file = directory / f"{name}.fst"
+        self.save_file = directory / f"{name}.gtkw"
+        self.dut_path = f"{name}.dut"
+        self._signals: list[Signal] | None = None
+        self.marked: object | None = None
+
+    def write(self, marker_ps: int | None = None, label: str = "") -> Path:
+        if self._signals is None:
+            self._signals = discover_signals(self.root)
+        return write_layout(signals=self._signals, dut_path=self.dut_path,
+                            dump_file=self.dump_file, save_file=self.save_file,
+                            marker_ps=marker_ps, marker_label=label)
+
+    def mark(self, finding: object) -> None:
+        """Put the marker at the first finding (later ones leave it where it is)."""
+        if self.marked is not None:
+            return
+        self.marked = finding
+        time_ns = float(finding.time_ns)  # type: ignore[attr-defined]
+        self.write(int(time_ns * self.PS_PER_NS), str(finding))

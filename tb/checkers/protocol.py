@@ -121,6 +121,8 @@ class ProtocolChecker:
         self.log = log if log is not None else logging.getLogger(f"tb.protocol.{bus_name}")
         self.record = record
         self.findings: list[ProtocolFinding] = []
+        #: Called with the first finding, before it is raised (the waveform marker uses it).
+        self.on_first: list[Any] = []
         self._seen = Event()
         self._task: Task[None] | None = None
         if hasattr(handle, "violation_id"):
@@ -157,6 +159,9 @@ class ProtocolChecker:
     def _report(self, finding: ProtocolFinding) -> None:
         self.findings.append(finding)
         self._seen.set()
+        if len(self.findings) == 1:
+            for fn in self.on_first:
+                fn(finding)
         if self.record:
             self.log.info("recorded: %s", finding)
             return

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from tb.errors import TbError
@@ -73,10 +74,15 @@ class ViolationLog:
     #: Performance findings (not violations): partial-line device writes on a coherent host.
     notes: dict[str, int] = field(default_factory=dict)
     log: logging.Logger = field(default_factory=lambda: logging.getLogger("tb.checkers"))
+    #: Called with the first finding, before it is raised (the waveform marker uses it).
+    on_first: list[Callable[[Finding], None]] = field(default_factory=list)
 
     def report(self, finding: Finding) -> None:
         self.findings.append(finding)
         self.log.error("%s", finding)
+        if len(self.findings) == 1:
+            for fn in self.on_first:
+                fn(finding)
         if self.stop:
             raise CheckerViolation(finding)
 
