@@ -149,6 +149,7 @@ assert DESC_DTYPE.itemsize == DESC_BYTES
 class DescCtrl(enum.IntFlag):
     """Driver-written ``CTRL`` flags."""
 
+    NONE = 0
     EOP = 1 << 0
     IRQ = 1 << 1
     NOP = 1 << 2
@@ -157,6 +158,7 @@ class DescCtrl(enum.IntFlag):
 class DescStatus(enum.IntFlag):
     """Device-written ``STATUS`` flags."""
 
+    NONE = 0
     DONE = 1 << 0
     EOP = 1 << 1
     ERR = 1 << 2
@@ -186,9 +188,9 @@ class Descriptor:
 
     addr: int = 0
     length: int = 0
-    ctrl: DescCtrl = DescCtrl(0)
+    ctrl: DescCtrl = DescCtrl.NONE
     wb_len: int = 0
-    status: DescStatus = DescStatus(0)
+    status: DescStatus = DescStatus.NONE
     err: ErrCode = ErrCode.NONE
 
     def pack(self) -> bytes:

@@ -13,16 +13,14 @@ from cocotb.triggers import ClockCycles, Event, ReadOnly, Timer
 from cocotb.utils import get_sim_time
 
 from pymodel.cache import Platform
+from pymodel.device import Reg
 from pymodel.host import Host
 from pymodel.ndis import NdisSystem
-
 from tb.bfm.models import BusModels, make_bus_models
 from tb.bfm.monitor import AxiBurstMonitor
 from tb.bfm.reference import pause_pattern
 from tb.checkers import CheckerSuite
 from tb.checkers.protocol import ProtocolChecker
-from pymodel.device import Reg
-
 from tb.driver import DriverConfig, MiniportDriver
 from tb.errors import SimTimeout
 from tb.packets import PacketFactory

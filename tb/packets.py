@@ -6,7 +6,7 @@ import random
 import struct
 from dataclasses import dataclass
 
-__all__ = ["Packet", "PacketFactory", "MIN_PACKET", "MAX_PACKET"]
+__all__ = ["MAX_PACKET", "MIN_PACKET", "Packet", "PacketFactory"]
 
 MIN_PACKET = 60
 MAX_PACKET = 9000

@@ -6,7 +6,7 @@ import os
 import random
 from dataclasses import asdict, dataclass, fields
 
-__all__ = ["ScenarioConfig", "ENV_PREFIX"]
+__all__ = ["ENV_PREFIX", "ScenarioConfig"]
 
 ENV_PREFIX = "DMANIC_"
 

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import argparse
-from dataclasses import fields
 import random
 import sys
+from dataclasses import fields
 
+from tb.driver import DriverBugs
 from tb.runner import (
     SYSTEM_TOPLEVEL,
     SimFailed,
@@ -15,7 +16,6 @@ from tb.runner import (
     run_sim,
     system_sources,
 )
-from tb.driver import DriverBugs
 from tb.scenario_config import ScenarioConfig
 
 BUG_NAMES = [f.name for f in fields(DriverBugs)]

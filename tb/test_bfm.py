@@ -19,7 +19,6 @@ import numpy as np
 from cocotb.triggers import Timer
 
 from pymodel.host import AccessKind, HostAccess
-
 from tb.bus_events import ReadBurst, WriteBurst
 from tb.env import DmaEnv
 from tb.scenario_config import ScenarioConfig

@@ -17,7 +17,6 @@ from cocotb.triggers import Timer
 
 from pymodel import ndis
 from pymodel.device import DescCtrl, Descriptor
-
 from tb.checkers import Finding, Rule
 from tb.checkers.protocol import MangleMode
 from tb.driver import DriverBugs, DriverConfig
@@ -28,7 +27,10 @@ SEED = int(os.environ.get("DMANIC_SEED", "0") or 0) or 4242
 RUN_NS = 60_000
 
 
-def _env(dut, *, bugs: DriverBugs = DriverBugs(), mangle: int = 0,  # type: ignore[no-untyped-def]
+NO_BUGS = DriverBugs()
+
+
+def _env(dut, *, bugs: DriverBugs = NO_BUGS, mangle: int = 0,  # type: ignore[no-untyped-def]
          coherent: bool = False, **driver: object) -> DmaEnv:
     """A bench whose checkers and scoreboards record instead of stopping the test."""
     cfg = ScenarioConfig(seed=SEED, max_len=1800, checkers_stop=False, mangle=mangle,

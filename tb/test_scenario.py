@@ -12,7 +12,6 @@ from cocotb.triggers import Timer
 from cocotb.utils import get_sim_time
 
 from pymodel.device import Reg, Ring, RingReg
-
 from tb.checkers import PARTIAL_DESC_LINE, PARTIAL_LINE
 from tb.driver import DriverBugs, DriverConfig
 from tb.env import DmaEnv

@@ -26,7 +26,6 @@ from pymodel.faultinject import FaultInjection
 from pymodel.host import Host
 from pymodel.iommu import FaultReason
 from pymodel.ndis import AdapterState, NdisSystem
-
 from tb.checkers import Rule
 from tb.driver import DriverConfig
 from tb.env import DmaEnv
@@ -38,9 +37,9 @@ BFM = os.environ.get("DMANIC_BFM", "") or "fast"
 
 
 def _cfg(**kw: object) -> ScenarioConfig:
-    base: dict[str, object] = dict(
-        seed=SEED, tx_packets=30, rx_packets=30, max_len=4000, bfm=BFM
-    )
+    base: dict[str, object] = {
+        "seed": SEED, "tx_packets": 30, "rx_packets": 30, "max_len": 4000, "bfm": BFM,
+    }
     base.update(kw)
     return ScenarioConfig(**base)  # type: ignore[arg-type]
 

@@ -13,7 +13,6 @@ import pytest
 from pymodel.errors import TranslationFault
 from pymodel.host import Host
 from pymodel.iommu import Access, FaultReason
-
 from tb.bfm.host_port import RESP_OKAY, RESP_SLVERR, HostBurstPort
 
 BEAT = 16

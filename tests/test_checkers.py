@@ -8,7 +8,6 @@ import pytest
 
 from pymodel.host import Host
 from pymodel.iommu import Access
-
 from tb.bus_events import ReadBurst, WriteBurst
 from tb.checkers import (
     PARTIAL_DESC_LINE,

@@ -13,7 +13,6 @@ from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
-
 from cocotbext.axi import (
     AxiBus,
     AxiLiteBus,
@@ -27,7 +26,6 @@ from cocotbext.axi import (
 
 from pymodel.errors import TranslationFault
 from pymodel.iommu import Access
-
 from tb.bfm.host_target import DmaHost, HostMemoryTarget
 from tb.bfm.monitor import AxiBurstMonitor
 from tb.bus_events import WriteBurst

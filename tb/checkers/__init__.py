@@ -7,7 +7,6 @@ from collections.abc import Callable
 from typing import Protocol
 
 from pymodel.host import Host
-
 from tb.bus_events import ReadBurst, WriteBurst
 from tb.checkers.coherence import CoherenceChecker
 from tb.checkers.ownership import Owner, OwnershipMap

@@ -13,14 +13,12 @@ import numpy as np
 
 from pymodel.cache import CoherenceKind
 from pymodel.host import AccessKind, Host, HostAccess
-
 from tb.bus_events import ReadBurst
-from tb.checkers.ownership import Owner, OwnershipMap
+from tb.checkers.ownership import CAN_READ, OwnershipMap, line_mask
 from tb.checkers.violations import Finding, Rule, ViolationLog
 
 __all__ = ["CoherenceChecker"]
 
-_CAN_READ = np.array([Owner.DEVICE_READ, Owner.DEVICE_RW], np.uint8)
 _CPU_RULES = {
     CoherenceKind.STALE_CPU_READ: Rule.STALE_CPU_READ,
     CoherenceKind.DIRTY_DISCARD: Rule.DIRTY_DISCARD,
@@ -54,8 +52,8 @@ class CoherenceChecker:
                 la_line = span.logical + (line - span.phys)
                 lo = max(la_line, burst.start)
                 hi = min(la_line + L, burst.end)
-                mask = np.array([(dirty >> (lo - la_line + i)) & 1 for i in range(hi - lo)], bool)
-                stale = mask & np.isin(self.ownership.state(lo, hi - lo), _CAN_READ)
+                mask = line_mask(dirty, hi - lo, lo - la_line)
+                stale = mask & np.isin(self.ownership.state(lo, hi - lo), CAN_READ)
                 if stale.any():
                     la = lo + int(np.flatnonzero(stale)[0])
                     self.log.report(Finding(

@@ -15,11 +15,11 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
+from pymodel.host import Host
 from pymodel.iommu import Access
-
 from tb.checkers.violations import Finding, Rule, ViolationLog
 
-__all__ = ["Owner", "OwnershipMap"]
+__all__ = ["CAN_READ", "CAN_WRITE", "CPU_SIDE", "Owner", "OwnershipMap", "line_mask", "pa_of"]
 
 
 class Owner(enum.IntEnum):
@@ -35,6 +35,25 @@ class Owner(enum.IntEnum):
     def for_access(cls, access: Access) -> Owner:
         return {Access.READ: cls.DEVICE_READ, Access.WRITE: cls.DEVICE_WRITE,
                 Access.READ_WRITE: cls.DEVICE_RW}[access]
+
+
+#: Owner codes under which the device may read, may write, and under which the CPU has a say.
+CAN_READ = np.array([Owner.DEVICE_READ, Owner.DEVICE_RW], np.uint8)
+CAN_WRITE = np.array([Owner.DEVICE_WRITE, Owner.DEVICE_RW], np.uint8)
+CPU_SIDE = np.array([Owner.CPU, Owner.UNTRACKED], np.uint8)
+
+
+def pa_of(host: Host, la: int) -> int | None:
+    """The physical address behind a live logical address, or None."""
+    m = host.iommu.lookup(la)
+    if m is None or not m.live or not m.contains(la):
+        return None
+    return m.phys_spans(la - m.logical, 1)[0].phys
+
+
+def line_mask(mask: int, n: int, shift: int = 0) -> npt.NDArray[np.bool_]:
+    """Bits ``shift .. shift+n-1`` of an integer byte mask, as a bool array."""
+    return np.array([(mask >> (shift + i)) & 1 for i in range(n)], bool)
 
 
 @dataclass

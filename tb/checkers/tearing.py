@@ -11,16 +11,14 @@ from __future__ import annotations
 import numpy as np
 
 from pymodel.host import Host
-
 from tb.bus_events import WriteBurst
-from tb.checkers.ownership import Owner, OwnershipMap
+from tb.checkers.ownership import CPU_SIDE, OwnershipMap, line_mask, pa_of
 from tb.checkers.violations import Finding, Rule, ViolationLog
 
-__all__ = ["TearingChecker", "PARTIAL_LINE", "PARTIAL_DESC_LINE"]
+__all__ = ["PARTIAL_DESC_LINE", "PARTIAL_LINE", "TearingChecker"]
 
 PARTIAL_LINE = "partial-line device writes"
 PARTIAL_DESC_LINE = "partial-line descriptor write-backs"
-_CPU = np.array([Owner.CPU, Owner.UNTRACKED], np.uint8)
 
 
 def _offsets(mask: np.ndarray) -> str:
@@ -48,12 +46,6 @@ class TearingChecker:
         self.line = host.line_size
         self.lines_written = 0
 
-    def _pa(self, la: int) -> int | None:
-        m = self.host.iommu.lookup(la)
-        if m is None or not m.live or not m.contains(la):
-            return None
-        return m.phys_spans(la - m.logical, 1)[0].phys
-
     def on_write(self, burst: WriteBurst) -> None:
         L = self.line
         first_line = burst.start - burst.start % L
@@ -75,9 +67,9 @@ class TearingChecker:
                     self.log.note(PARTIAL_DESC_LINE)
             if coherent:
                 continue
-            pa = self._pa(la)
+            pa = pa_of(self.host, la)
             if not wrote.all():
-                cpu = ~wrote & np.isin(self.ownership.state(la, L), _CPU)
+                cpu = ~wrote & np.isin(self.ownership.state(la, L), CPU_SIDE)
                 if cpu.any():
                     other = la + int(np.flatnonzero(cpu)[0])
                     self.log.report(Finding(
@@ -90,7 +82,7 @@ class TearingChecker:
             if pa is not None:
                 dirty = self.host.cache.dirty_bytes(pa)
                 if dirty:
-                    mask = np.array([(dirty >> i) & 1 for i in range(L)], bool)
+                    mask = line_mask(dirty, L)
                     self.log.report(Finding(
                         rule=Rule.DIRTY_LINE, time_ns=burst.time_ns, la=la, pa=pa,
                         owner=self.ownership.describe(la),

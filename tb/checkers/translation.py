@@ -12,15 +12,11 @@ import numpy as np
 
 from pymodel.host import Host
 from pymodel.iommu import Mapping
-
 from tb.bus_events import ReadBurst, WriteBurst
-from tb.checkers.ownership import Owner, OwnershipMap
+from tb.checkers.ownership import CAN_READ, CAN_WRITE, OwnershipMap, pa_of
 from tb.checkers.violations import Finding, Rule, ViolationLog
 
 __all__ = ["TranslationChecker"]
-
-_CAN_READ = np.array([Owner.DEVICE_READ, Owner.DEVICE_RW], np.uint8)
-_CAN_WRITE = np.array([Owner.DEVICE_WRITE, Owner.DEVICE_RW], np.uint8)
 
 
 class TranslationChecker:
@@ -31,11 +27,6 @@ class TranslationChecker:
         self.ownership = ownership
         self.log = log
         self.bursts = 0
-
-    def _pa(self, m: Mapping | None, la: int) -> int | None:
-        if m is None or not m.live or not m.contains(la):
-            return None
-        return m.phys_spans(la - m.logical, 1)[0].phys
 
     def _mapping_ok(self, time_ns: int, la: int, end: int, direction: str) -> Mapping | None:
         """The live mapping holding ``[la, end)``, or None after reporting why not."""
@@ -60,7 +51,7 @@ class TranslationChecker:
             return None
         if end > m.end:
             self.log.report(Finding(
-                rule=Rule.PAST_END, time_ns=time_ns, la=la, pa=self._pa(m, la),
+                rule=Rule.PAST_END, time_ns=time_ns, la=la, pa=pa_of(self.host, la),
                 owner=m.describe(), detail=f"{what} runs {end - m.end} bytes past the mapping",
             ))
             return None
@@ -72,12 +63,12 @@ class TranslationChecker:
         if m is None:
             return
         state = self.ownership.state(burst.start, burst.end - burst.start)
-        usable = np.isin(state, _CAN_READ).reshape(burst.beats, burst.beat_bytes).any(axis=1)
+        usable = np.isin(state, CAN_READ).reshape(burst.beats, burst.beat_bytes).any(axis=1)
         if not usable.all():
             beat = int(np.flatnonzero(~usable)[0])
             la = burst.start + beat * burst.beat_bytes
             self.log.report(Finding(
-                rule=Rule.PERMISSION, time_ns=burst.time_ns, la=la, pa=self._pa(m, la),
+                rule=Rule.PERMISSION, time_ns=burst.time_ns, la=la, pa=pa_of(self.host, la),
                 owner=self.ownership.describe(la),
                 detail=f"read burst ID {burst.axi_id} at {burst.addr:#x} x{burst.beats}: beat "
                        f"{beat} holds no byte handed to the device for reading",
@@ -93,12 +84,12 @@ class TranslationChecker:
         if m is None:
             return
         state = self.ownership.state(burst.start, burst.end - burst.start)
-        bad = burst.strobe & ~np.isin(state, _CAN_WRITE)
+        bad = burst.strobe & ~np.isin(state, CAN_WRITE)
         if bad.any():
             off = int(np.flatnonzero(bad)[0])
             la = burst.start + off
             self.log.report(Finding(
-                rule=Rule.PERMISSION, time_ns=burst.time_ns, la=la, pa=self._pa(m, la),
+                rule=Rule.PERMISSION, time_ns=burst.time_ns, la=la, pa=pa_of(self.host, la),
                 owner=self.ownership.describe(la),
                 detail=f"write burst ID {burst.axi_id} at {burst.addr:#x} x{burst.beats} wrote "
                        f"{int(bad.sum())} bytes not handed to the device for writing",

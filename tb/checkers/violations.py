@@ -20,8 +20,13 @@ class Rule(enum.Enum):
     PAST_END = ("translation", "the burst runs past the end of its mapping")
     PERMISSION = ("translation", "the device accessed bytes not handed to it for that direction")
     SHARED_LINE = ("tearing", "the device wrote a cache line that also holds CPU-owned bytes")
-    DIRTY_LINE = ("tearing", "the device wrote a cache line the CPU holds dirty; a later "
-                             "write-back will overwrite the device's data")
+    DIRTY_LINE = (
+        "tearing",
+        (
+            "the device wrote a cache line the CPU holds dirty; "
+            "a later write-back will overwrite the device's data"
+        ),
+    )
     LOST_DEVICE_WRITE = ("tearing", "a CPU write-back overwrote bytes the device had written")
     ALIGNMENT = ("tearing", "a buffer handed to the device is not aligned to NdisMGetDmaAlignment")
     STALE_DEVICE_READ = ("coherence", "the device read bytes the CPU holds dirty (not flushed)")

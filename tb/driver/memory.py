@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 
 from pymodel import ndis
 from pymodel.ndis import BufferPool, MiniportAdapter, NdisBuffer
-
 from tb.checkers.ownership import OwnershipMap
 from tb.errors import DriverError
 

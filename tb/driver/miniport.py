@@ -28,8 +28,8 @@ from pymodel.device import (
     DESC_BYTES,
     CtrlBit,
     DescCtrl,
-    DescStatus,
     Descriptor,
+    DescStatus,
     ErrCode,
     Irq,
     Reg,
@@ -40,9 +40,7 @@ from pymodel.device import (
 )
 from pymodel.iommu import Access
 from pymodel.ndis import MiniportAdapter, NdisSystem
-
 from tb.checkers.ownership import OwnershipMap
-
 from tb.driver.memory import DmaBuffer, SharedBlock, SharedMemoryBook
 from tb.driver.ring import INDEX_MASK, DriverRing
 from tb.errors import DriverError, SimTimeout

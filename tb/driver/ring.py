@@ -16,9 +16,7 @@ from pymodel.device import DESC_BYTES, Descriptor, DescStatus
 from pymodel.host import Host
 from pymodel.iommu import Access
 from pymodel.ndis import NdisBuffer
-
 from tb.checkers.ownership import OwnershipMap
-
 from tb.driver.memory import SharedBlock, SharedMemoryBook
 
 __all__ = ["DriverRing"]
