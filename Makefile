@@ -28,8 +28,10 @@ comma := ,
 all: test
 
 setup: $(VENV)/.installed
+# what the tests need besides Python: the simulator, the linter, the synthesizer
+TOOLS := iverilog:iverilog verilator:verilator yosys:yosys
 $(VENV)/.installed: requirements.lock pyproject.toml scripts/bootstrap.sh
-	@scripts/bootstrap.sh $(VENV) iverilog:iverilog
+	@scripts/bootstrap.sh $(VENV) $(TOOLS)
 
 sim: setup
 	$(PY) -m tb.sim --seed "$(SEED)" --waves $(WAVES) --bfm $(BFM) --data-width $(DATA_WIDTH) \

@@ -60,16 +60,14 @@ def test_protocol_checkers_clean(width: int) -> None:
 
 def test_checker_hdl_lints() -> None:
     """The checkers, the mangler and their harness are Verilog-2005 and lint clean."""
-    if shutil.which("iverilog") is None:
-        pytest.skip("iverilog not installed")
+    assert shutil.which("iverilog"), "iverilog is not installed (make test installs it)"
     files = [str(p) for p in CHECKER_HDL]
     subprocess.run(
         ["iverilog", "-g2005", "-Wall", f"-I{TB_HDL_DIR}", "-o", "/dev/null",
          "-s", "tb_checker_test_top", *files],
         check=True, capture_output=True, text=True,
     )  # fmt: skip
-    if shutil.which("verilator") is None:
-        pytest.skip("verilator not installed")
+    assert shutil.which("verilator"), "verilator is not installed (make test installs it)"
     for width in (32, 64, 256):
         lint = subprocess.run(
             ["verilator", "--lint-only", "-Wall", f"-I{TB_HDL_DIR}",
