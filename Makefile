@@ -14,6 +14,7 @@ BFM     ?= fast
 DATA_WIDTH ?= 64
 COHERENT ?= 0
 BUG     ?=
+MEM_LATENCY ?= 200
 TX      ?= 1000
 RX      ?= 1000
 BENCH_TX ?= 100
@@ -36,7 +37,7 @@ $(VENV)/.installed: requirements.lock pyproject.toml scripts/bootstrap.sh
 sim: setup
 	$(PY) -m tb.sim --seed "$(SEED)" --waves $(WAVES) --bfm $(BFM) --data-width $(DATA_WIDTH) \
 		--tx $(TX) --rx $(RX) $(if $(filter 1,$(COHERENT)),--coherent) \
-		$(foreach b,$(subst $(comma), ,$(BUG)),--driver-bug $(b))
+		--mem-latency $(MEM_LATENCY) $(foreach b,$(subst $(comma), ,$(BUG)),--driver-bug $(b))
 
 test: setup
 	$(PY) -m pytest $(PYTEST_ARGS)

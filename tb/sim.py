@@ -31,6 +31,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tx", type=int, default=1000, help="TX packets")
     parser.add_argument("--rx", type=int, default=1000, help="RX packets")
     parser.add_argument("--coherent", action="store_true", help="x86-like coherent host")
+    parser.add_argument("--mem-latency", type=int, default=200,
+                        help="fast models: cycles from AR to the first R beat")
+    parser.add_argument("--mem-outstanding", type=int, default=16,
+                        help="fast models: bursts the memory accepts before answering")
     parser.add_argument("--driver-bug", action="append", default=[], choices=BUG_NAMES,
                         help="run a deliberately broken driver (see tb.driver.DriverBugs)")
     args = parser.parse_args(argv)
@@ -39,6 +43,7 @@ def main(argv: list[str] | None = None) -> int:
     cfg = ScenarioConfig(
         seed=seed, tx_packets=args.tx, rx_packets=args.rx, bfm=args.bfm, coherent=args.coherent,
         waves=bool(args.waves), driver_bugs=",".join(args.driver_bug),
+        mem_latency=args.mem_latency, mem_outstanding=args.mem_outstanding,
     )
     print(f"sim: seed {seed}, DATA_WIDTH {args.data_width}, {args.tx} TX + {args.rx} RX packets, "
           f"bfm {args.bfm}, {'coherent' if args.coherent else 'non-coherent'} host")
