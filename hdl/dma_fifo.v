@@ -54,10 +54,10 @@ end
 reg [WIDTH-1:0] mem [0:DEPTH-1];
 
 // array pointers carry one extra wrap bit: equal pointers mean the array is empty
-reg [AW:0] wr_ptr_reg, wr_ptr_next;
-reg [AW:0] rd_ptr_reg, rd_ptr_next;
-reg [AW:0] count_reg, count_next;
-reg        out_valid_reg, out_valid_next;
+reg [AW:0] wr_ptr_reg;
+reg [AW:0] rd_ptr_reg;
+reg [AW:0] count_reg;
+reg        out_valid_reg;
 reg        out_sel_reg;          // 1: output from the RAM read register
 reg [WIDTH-1:0] ram_q_reg;
 reg [WIDTH-1:0] bypass_reg;
@@ -77,30 +77,8 @@ assign out_valid = out_valid_reg;
 assign out_data  = out_sel_reg ? ram_q_reg : bypass_reg;
 assign count     = count_reg;
 
-always @* begin
-    wr_ptr_next    = wr_ptr_reg;
-    rd_ptr_next    = rd_ptr_reg;
-    count_next     = count_reg;
-    out_valid_next = out_valid_reg;
-
-    if (write) begin
-        wr_ptr_next = wr_ptr_reg + 1'b1;
-    end
-    if (load) begin
-        rd_ptr_next = rd_ptr_reg + 1'b1;
-    end
-    if (load || bypass) begin
-        out_valid_next = 1'b1;
-    end else if (pop) begin
-        out_valid_next = 1'b0;
-    end
-    if (push && !pop) begin
-        count_next = count_reg + 1'b1;
-    end else if (pop && !push) begin
-        count_next = count_reg - 1'b1;
-    end
-end
-
+// One clocked process, each register touched only when it changes: a FIFO sits
+// idle most cycles, and a simulator pays for every statement it runs.
 always @(posedge clk) begin
     if (write) begin
         mem[wr_ptr_reg[AW-1:0]] <= in_data;
@@ -121,10 +99,20 @@ always @(posedge clk) begin
         count_reg     <= {AW+1{1'b0}};
         out_valid_reg <= 1'b0;
     end else begin
-        wr_ptr_reg    <= wr_ptr_next;
-        rd_ptr_reg    <= rd_ptr_next;
-        count_reg     <= count_next;
-        out_valid_reg <= out_valid_next;
+        if (write) begin
+            wr_ptr_reg <= wr_ptr_reg + 1'b1;
+        end
+        if (load) begin
+            rd_ptr_reg <= rd_ptr_reg + 1'b1;
+        end
+        if (load || bypass) begin
+            out_valid_reg <= 1'b1;
+        end else if (pop) begin
+            out_valid_reg <= 1'b0;
+        end
+        if (push != pop) begin
+            count_reg <= push ? count_reg + 1'b1 : count_reg - 1'b1;
+        end
     end
 end
 
