@@ -10,13 +10,14 @@ TOP     := dma_engine
 SIM_TOP := tb_top
 SEED    ?=
 WAVES   ?= 0
-BFM     ?= fast
-DATA_WIDTH ?= 64
+BFM     ?=
+DATA_WIDTH ?=
 COHERENT ?= 0
 BUG     ?=
-MEM_LATENCY ?= 200
-TX      ?= 1000
-RX      ?= 1000
+# empty: the scenario's own defaults (tb/scenario_config.py)
+MEM_LATENCY ?=
+TX      ?=
+RX      ?=
 BENCH_TX ?= 100
 BENCH_RX ?= 100
 PYTEST_ARGS ?=
@@ -35,9 +36,11 @@ $(VENV)/.installed: requirements.lock pyproject.toml scripts/bootstrap.sh
 	@scripts/bootstrap.sh $(VENV) $(TOOLS)
 
 sim: setup
-	$(PY) -m tb.sim --seed "$(SEED)" --waves $(WAVES) --bfm $(BFM) --data-width $(DATA_WIDTH) \
-		--tx $(TX) --rx $(RX) $(if $(filter 1,$(COHERENT)),--coherent) \
-		--mem-latency $(MEM_LATENCY) $(foreach b,$(subst $(comma), ,$(BUG)),--driver-bug $(b))
+	$(PY) -m tb.sim --seed "$(SEED)" --waves $(WAVES) $(if $(BFM),--bfm $(BFM)) \
+		$(if $(DATA_WIDTH),--data-width $(DATA_WIDTH)) \
+		$(if $(TX),--tx $(TX)) $(if $(RX),--rx $(RX)) $(if $(filter 1,$(COHERENT)),--coherent) \
+		$(if $(MEM_LATENCY),--mem-latency $(MEM_LATENCY)) \
+		$(foreach b,$(subst $(comma), ,$(BUG)),--driver-bug $(b))
 
 test: setup
 	$(PY) -m pytest $(PYTEST_ARGS)
@@ -62,7 +65,7 @@ bench: setup
 # both bus-model kinds on one seeded scenario, side by side (fast/reference ratio)
 bench-bfm: setup
 	$(PY) scripts/bench_bfm.py --seed $(or $(SEED),1) --tx $(BENCH_TX) --rx $(BENCH_RX) \
-		--data-width $(DATA_WIDTH)
+		$(if $(DATA_WIDTH),--data-width $(DATA_WIDTH))
 
 clean:
 	rm -rf build sim_build .pytest_cache .hypothesis

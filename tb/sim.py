@@ -19,21 +19,23 @@ from tb.runner import (
 from tb.scenario_config import ScenarioConfig
 
 BUG_NAMES = [f.name for f in fields(DriverBugs)]
+#: The scenario's defaults, in one place (ScenarioConfig).
+DEFAULTS = ScenarioConfig(seed=0)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seed", default="", help="replay a run (default: a fresh seed)")
     parser.add_argument("--waves", type=int, default=0, help="1: write an FST of the run")
-    parser.add_argument("--bfm", default="fast", choices=["fast", "reference"],
+    parser.add_argument("--bfm", default=DEFAULTS.bfm, choices=["fast", "reference"],
                         help="bus models: HDL transactors (fast) or cocotbext-axi (reference)")
     parser.add_argument("--data-width", type=int, default=64, choices=[32, 64, 128, 256])
-    parser.add_argument("--tx", type=int, default=1000, help="TX packets")
-    parser.add_argument("--rx", type=int, default=1000, help="RX packets")
+    parser.add_argument("--tx", type=int, default=DEFAULTS.tx_packets, help="TX packets")
+    parser.add_argument("--rx", type=int, default=DEFAULTS.rx_packets, help="RX packets")
     parser.add_argument("--coherent", action="store_true", help="x86-like coherent host")
-    parser.add_argument("--mem-latency", type=int, default=200,
+    parser.add_argument("--mem-latency", type=int, default=DEFAULTS.mem_latency,
                         help="fast models: cycles from AR to the first R beat")
-    parser.add_argument("--mem-outstanding", type=int, default=16,
+    parser.add_argument("--mem-outstanding", type=int, default=DEFAULTS.mem_outstanding,
                         help="fast models: bursts the memory accepts before answering")
     parser.add_argument("--driver-bug", action="append", default=[], choices=BUG_NAMES,
                         help="run a deliberately broken driver (see tb.driver.DriverBugs)")

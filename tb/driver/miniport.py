@@ -26,6 +26,7 @@ from cocotb.utils import get_sim_time
 from pymodel import ndis
 from pymodel.device import (
     DESC_BYTES,
+    WB_DELAY_RESET,
     CtrlBit,
     DescCtrl,
     Descriptor,
@@ -81,7 +82,7 @@ class DriverConfig:
     #: Post descriptors in whole cache lines (pad TX with NOPs). False makes
     #: the engine write back part lines: a tearing hazard on non-coherent hosts.
     post_whole_lines: bool = True
-    wb_delay: int = 256
+    wb_delay: int = WB_DELAY_RESET
     #: RX blocks the driver may add with NdisMAllocateSharedMemoryAsyncEx when it drops.
     max_async_rx_blocks: int = 2
     shared_memory_limit: int | None = 16 << 20
