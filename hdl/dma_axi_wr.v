@@ -278,36 +278,39 @@ reg [BYTES-1:0]      w_sl_reg, w_sl_next;
 // W output buffer: entry 0 drives the bus
 reg           wo0_valid_reg, wo0_valid_next;
 reg           wo1_valid_reg, wo1_valid_next;
-reg [WOW-1:0] wo0_reg, wo0_next;
-reg [WOW-1:0] wo1_reg, wo1_next;
+reg [WOW-1:0] wo0_reg;
+reg [WOW-1:0] wo1_reg;
 
 wire [WCW-1:0] wc_head = wcmd_mem[wc_rptr_reg[FPW-1:0]];
 wire           wc_avail = wc_wptr_reg != wc_rptr_reg;
 
 reg                  sel_wvalid;
-reg [DATA_WIDTH-1:0] sel_wdata;
 reg                  w_take;
 reg                  beat_last;
-reg [BYTES-1:0]      beat_strb;
-reg [WOW-1:0]        beat_entry;
 reg [CLIENTS-1:0]    wdat_ready_int;
 integer c;
 
+// the granted client's beat (wide data stays out of the control logic: it is only
+// copied, in the clocked block, when a beat is taken)
+wire [DATA_WIDTH-1:0] sel_wdata  = wdat_data[w_client_reg*DATA_WIDTH +: DATA_WIDTH];
+wire [BYTES-1:0]      beat_strb  = (w_first_reg ? w_sf_reg : {BYTES{1'b1}})
+                                   & (beat_last ? w_sl_reg : {BYTES{1'b1}});
+wire [WOW-1:0]        beat_entry = {sel_wdata, beat_strb, beat_last};
+// output entry 0 is occupied once the head has left (before this cycle's take)
+wire                  wo_head_leaves = wo0_valid_reg && m_axi_wready;
+wire                  wo0_kept       = wo_head_leaves ? wo1_valid_reg : wo0_valid_reg;
+
 always @* begin
     sel_wvalid     = 1'b0;
-    sel_wdata      = {DATA_WIDTH{1'b0}};
     wdat_ready_int = {CLIENTS{1'b0}};
     for (c = 0; c < CLIENTS; c = c + 1) begin
         if (w_client_reg == c[CW-1:0]) begin
             sel_wvalid        = wdat_valid[c];
-            sel_wdata         = wdat_data[c*DATA_WIDTH +: DATA_WIDTH];
             wdat_ready_int[c] = w_active_reg && !wo1_valid_reg;
         end
     end
     w_take     = w_active_reg && sel_wvalid && !wo1_valid_reg;
     beat_last  = w_left_reg == 8'd0;
-    beat_strb  = (w_first_reg ? w_sf_reg : {BYTES{1'b1}}) & (beat_last ? w_sl_reg : {BYTES{1'b1}});
-    beat_entry = {sel_wdata, beat_strb, beat_last};
 
     w_active_next = w_active_reg;
     w_client_next = w_client_reg;
@@ -331,23 +334,14 @@ always @* begin
         wc_rptr_next  = wc_rptr_reg + 1'b1;
     end
 
-    wo0_valid_next = wo0_valid_reg;
-    wo1_valid_next = wo1_valid_reg;
-    wo0_next       = wo0_reg;
-    wo1_next       = wo1_reg;
-    if (wo0_valid_reg && m_axi_wready) begin
-        wo0_valid_next = wo1_valid_reg;
-        wo0_next       = wo1_reg;
-        wo1_valid_next = 1'b0;
-    end
+    wo0_valid_next = wo0_kept;
+    wo1_valid_next = wo_head_leaves ? 1'b0 : wo1_valid_reg;
     if (w_take) begin
         // w_take implies the second entry is free
-        if (!wo0_valid_next) begin
+        if (!wo0_kept) begin
             wo0_valid_next = 1'b1;
-            wo0_next       = beat_entry;
         end else begin
             wo1_valid_next = 1'b1;
-            wo1_next       = beat_entry;
         end
     end
 end
@@ -444,8 +438,14 @@ always @(posedge clk) begin
     w_first_reg    <= w_first_next;
     w_sf_reg       <= w_sf_next;
     w_sl_reg       <= w_sl_next;
-    wo0_reg        <= wo0_next;
-    wo1_reg        <= wo1_next;
+    if (w_take && !wo0_kept) begin
+        wo0_reg <= beat_entry;
+    end else if (wo_head_leaves) begin
+        wo0_reg <= wo1_reg;
+    end
+    if (w_take && wo0_kept) begin
+        wo1_reg <= beat_entry;
+    end
     if (issue) begin
         wcmd_mem[wc_wptr_reg[FPW-1:0]] <= wcmd_entry;
     end

@@ -69,7 +69,7 @@ initial begin
 end
 
 // window state
-reg [2*DATA_WIDTH-1:0] win_reg, win_next;
+reg [2*DATA_WIDTH-1:0] win_reg;
 reg [LW:0]             fill_reg, fill_next;   // lanes [0, fill) in use
 reg [LW-1:0]           lo_reg, lo_next;         // first lane of unit bytes
 reg                    end_reg, end_next;             // the unit's end beat is in
@@ -80,8 +80,8 @@ reg                    open_reg, open_next;           // the unit's first beat i
 // two-entry output buffer: entry 0 drives the outputs
 reg          o0_valid_reg, o0_valid_next;
 reg          o1_valid_reg, o1_valid_next;
-reg [OW-1:0] o0_reg, o0_next;
-reg [OW-1:0] o1_reg, o1_next;
+reg [OW-1:0] o0_reg;
+reg [OW-1:0] o1_reg;
 
 // emit stage (from registers)
 reg                    full_beat;
@@ -105,8 +105,6 @@ reg                    pe_open;
 // absorb stage
 reg                    take;
 reg [LW:0]             place;
-reg [LW:0]             in_count;
-reg [2*DATA_WIDTH-1:0] shifted;
 
 assign in_ready  = !pe_end && !pe_fill[LW];
 assign out_valid = o0_valid_reg;
@@ -159,14 +157,12 @@ always @* begin
 
 end
 
+// ---- absorb one input beat right after the bytes left over (control) ----
+// The wide data moves only in the clocked block, and only when something
+// changes: this block runs several times a cycle while the inputs settle.
 always @* begin
-    // ---- absorb one input beat right after the bytes left over ----
-    take     = in_valid && in_ready;
-    place    = pe_open ? pe_fill : {1'b0, start_lane};
-    in_count = in_hi - {1'b0, in_lo};
-    shifted  = {{DATA_WIDTH{1'b0}}, in_data >> {in_lo, 3'b000}} << {place, 3'b000};
-
-    win_next     = pe_win;
+    take         = in_valid && in_ready;
+    place        = pe_open ? pe_fill : {1'b0, start_lane};
     fill_next    = pe_fill;
     lo_next      = pe_lo;
     end_next     = pe_end;
@@ -174,43 +170,51 @@ always @* begin
     emitted_next = pe_emitted;
     open_next    = pe_open;
     if (take) begin
-        // lanes from `place` up take the shifted input; lanes below keep the window
-        win_next = (pe_win & ~({2*DATA_WIDTH{1'b1}} << {place, 3'b000}))
-                 | (shifted & ({2*DATA_WIDTH{1'b1}} << {place, 3'b000}));
-        fill_next = place + in_count;
+        fill_next = place + (in_hi - {1'b0, in_lo});
         lo_next   = pe_open ? pe_lo : start_lane;
         end_next  = in_end;
         user_next = pe_user || in_user;
         open_next = 1'b1;
     end
+end
 
-    // ---- output buffer ----
-    o0_valid_next = o0_valid_reg;
-    o1_valid_next = o1_valid_reg;
-    o0_next       = o0_reg;
-    o1_next       = o1_reg;
-    if (o0_valid_reg && out_ready) begin
-        // head leaves; the second entry (if any) moves up
-        o0_valid_next = o1_valid_reg;
-        o0_next       = o1_reg;
-        o1_valid_next = 1'b0;
-    end
+// ---- output buffer (control) ----
+wire head_leaves = o0_valid_reg && out_ready;
+// entry 0 is occupied once the head has left (before this cycle's emit)
+wire o0_kept     = head_leaves ? o1_valid_reg : o0_valid_reg;
+
+always @* begin
+    o0_valid_next = o0_kept;
+    o1_valid_next = head_leaves ? 1'b0 : o1_valid_reg;
     if (emit) begin
         // emit implies the second entry is free
-        if (!o0_valid_next) begin
+        if (!o0_kept) begin
             o0_valid_next = 1'b1;
-            o0_next       = e_entry;
         end else begin
             o1_valid_next = 1'b1;
-            o1_next       = e_entry;
         end
     end
 end
 
+// lanes from `place` up take the input; lanes below keep the window
+wire [2*DATA_WIDTH-1:0] place_mask = {2*DATA_WIDTH{1'b1}} << {place, 3'b000};
+
 always @(posedge clk) begin
-    win_reg <= win_next;
-    o0_reg  <= o0_next;
-    o1_reg  <= o1_next;
+    if (take) begin
+        win_reg <= (pe_win & ~place_mask)
+                 | (({{DATA_WIDTH{1'b0}}, in_data >> {in_lo, 3'b000}} << {place, 3'b000})
+                    & place_mask);
+    end else if (emit) begin
+        win_reg <= pe_win;
+    end
+    if (emit && !o0_kept) begin
+        o0_reg <= e_entry;
+    end else if (head_leaves) begin
+        o0_reg <= o1_reg;
+    end
+    if (emit && o0_kept) begin
+        o1_reg <= e_entry;
+    end
 
     if (rst || clear) begin
         fill_reg     <= {LW+1{1'b0}};

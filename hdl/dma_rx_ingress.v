@@ -97,9 +97,15 @@ reg             len_push;
 integer i;
 
 always @* begin
-    keep_ones = {LW+1{1'b0}};
-    for (i = 0; i < BYTES; i = i + 1) begin
-        keep_ones = keep_ones + {{LW{1'b0}}, s_axis_rx_tkeep[i]};
+    // bytes of this beat: every lane before tlast (else the packet is in error anyway);
+    // counted only on the tlast beat, where the length is used (a loop per beat would
+    // cost the simulator more than the rest of this block)
+    keep_ones = BYTES[LW:0];
+    if (s_axis_rx_tvalid && s_axis_rx_tlast) begin
+        keep_ones = {LW+1{1'b0}};
+        for (i = 0; i < BYTES; i = i + 1) begin
+            keep_ones = keep_ones + {{LW{1'b0}}, s_axis_rx_tkeep[i]};
+        end
     end
     if (s_axis_rx_tlast) begin
         // ones from lane 0 up, nothing above, at least one byte

@@ -92,7 +92,7 @@ class DmaEnv:
             ProtocolChecker(dut.u_axil_chk, "s_axil", record=record),
             ProtocolChecker(dut.u_tx_chk, "m_axis_tx", record=record),
             ProtocolChecker(dut.u_rx_chk, "s_axis_rx", record=record),
-        ]
+        ] if cfg.checkers else []
         self.driver = MiniportDriver(
             system=self.system,
             regs=self.regs,
