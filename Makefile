@@ -25,7 +25,7 @@ PYTEST_ARGS ?=
 export PYTHONDONTWRITEBYTECODE := 1
 comma := ,
 
-.PHONY: all setup sim test lint synth waves bench bench-bfm clean
+.PHONY: all setup sim test lint synth waves bench bench-bfm profile clean
 
 all: test
 
@@ -66,6 +66,10 @@ bench: setup
 bench-bfm: setup
 	$(PY) scripts/bench_bfm.py --seed $(or $(SEED),1) --tx $(BENCH_TX) --rx $(BENCH_RX) \
 		$(if $(DATA_WIDTH),--data-width $(DATA_WIDTH))
+
+# where Icarus spends its time, per always block (a developer tool)
+profile: setup
+	$(PY) scripts/profile_hdl.py
 
 clean:
 	rm -rf build sim_build .pytest_cache .hypothesis

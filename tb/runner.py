@@ -92,9 +92,13 @@ def run_sim(
     extra_env: Mapping[str, str] | None = None,
     waves: bool = False,
     seed: int | None = None,
+    includes: Sequence[Path] | None = None,
+    vvp_args: Sequence[str] = (),
 ) -> Path:
     """Build ``toplevel`` and run the cocotb tests of ``test_module`` on it.
 
+    ``includes`` replaces the include path (hdl/, tb/hdl/); ``vvp_args`` go to
+    the simulator (for example ``-M dir -m module`` to load a VPI module).
     Returns the test directory (where a test may leave a ``summary.json``).
     Raises :class:`SimFailed` naming every failing test.
     """
@@ -102,7 +106,7 @@ def run_sim(
     runner = get_runner("icarus")
     runner.build(
         sources=list(sources if sources is not None else hdl_sources()),
-        includes=[HDL_DIR, TB_HDL_DIR],
+        includes=list(includes) if includes is not None else [HDL_DIR, TB_HDL_DIR],
         hdl_toplevel=toplevel,
         parameters=dict(parameters or {}),
         build_dir=build_dir,
@@ -130,6 +134,7 @@ def run_sim(
             waves=waves,
             seed=seed,
             results_xml=str(results),
+            test_args=list(vvp_args),
         )
     except SystemExit:
         pass  # under pytest the runner exits on failure; the results file says why
