@@ -90,17 +90,15 @@ reg                    emit;
 reg                    drop;
 reg                    e_last;
 reg [BYTES-1:0]        e_keep;
-reg [DATA_WIDTH-1:0]   e_data;
-reg [OW-1:0]           e_entry;
 
 // window after the emit
-reg [2*DATA_WIDTH-1:0] pe_win;
 reg [LW:0]             pe_fill;
 reg [LW-1:0]           pe_lo;
 reg                    pe_end;
 reg                    pe_user;
 reg                    pe_emitted;
 reg                    pe_open;
+reg                    pe_shift;   // the emit moves the high half of the window down
 
 // absorb stage
 reg                    take;
@@ -112,6 +110,17 @@ assign out_data  = o0_reg[OW-1 -: DATA_WIDTH];
 assign out_keep  = o0_reg[BYTES+1:2];
 assign out_last  = o0_reg[1];
 assign out_user  = o0_reg[0];
+
+// wide values as continuous assignments: re-evaluated only when their inputs change,
+// not each time the control below runs (a simulator pays per statement executed)
+// the beat to emit: lanes outside keep are 0
+wire [DATA_WIDTH-1:0]   e_data  = has_bytes
+    ? win_reg[DATA_WIDTH-1:0] & ({DATA_WIDTH{1'b1}} << {lo_reg, 3'b000})
+      & ~({DATA_WIDTH{1'b1}} << {fill_reg, 3'b000})
+    : {DATA_WIDTH{1'b0}};
+wire [OW-1:0]           e_entry = {e_data, e_keep, e_last, e_last && user_reg};
+wire [2*DATA_WIDTH-1:0] pe_win  = pe_shift ? {{DATA_WIDTH{1'b0}}, win_reg[2*DATA_WIDTH-1:DATA_WIDTH]}
+                                           : win_reg;
 
 always @* begin
     // ---- emit one beat from the low half of the window ----
@@ -125,16 +134,8 @@ always @* begin
     end else begin
         e_keep = {{BYTES-1{1'b0}}, 1'b1};
     end
-    // lanes outside keep are 0 (vector masks, not a byte loop: far cheaper to simulate)
-    if (has_bytes) begin
-        e_data = win_reg[DATA_WIDTH-1:0] & ({DATA_WIDTH{1'b1}} << {lo_reg, 3'b000})
-                 & ~({DATA_WIDTH{1'b1}} << {fill_reg, 3'b000});
-    end else begin
-        e_data = {DATA_WIDTH{1'b0}};
-    end
-    e_entry = {e_data, e_keep, e_last, e_last && user_reg};
 
-    pe_win     = win_reg;
+    pe_shift   = 1'b0;
     pe_fill    = fill_reg;
     pe_lo      = lo_reg;
     pe_end     = end_reg;
@@ -149,12 +150,11 @@ always @* begin
         pe_emitted = 1'b0;
         pe_open    = 1'b0;
     end else if (emit) begin
-        pe_win     = {{DATA_WIDTH{1'b0}}, win_reg[2*DATA_WIDTH-1:DATA_WIDTH]};
+        pe_shift   = 1'b1;
         pe_fill    = {1'b0, fill_reg[LW-1:0]};
         pe_lo      = {LW{1'b0}};
         pe_emitted = 1'b1;
     end
-
 end
 
 // ---- absorb one input beat right after the bytes left over (control) ----
