@@ -29,10 +29,10 @@ comma := ,
 
 all: test
 
-setup: $(VENV)/.installed
-# what the tests need besides Python: the simulator, the linter, the synthesizer
+# what the tests need besides Python: the simulator, the linter, the synthesizer.
+# Checked on every run (cheap); the venv is rebuilt only when the pins change.
 TOOLS := iverilog:iverilog verilator:verilator yosys:yosys
-$(VENV)/.installed: requirements.lock pyproject.toml scripts/bootstrap.sh
+setup:
 	@scripts/bootstrap.sh $(VENV) $(TOOLS)
 
 sim: setup
