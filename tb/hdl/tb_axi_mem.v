@@ -110,6 +110,9 @@ reg [31:0] cfg_pause;
 reg [31:0] cfg_seed;
 // pause generator state (see below)
 reg [63:0] rnd;
+// the seed last applied: a new cfg_seed (from Python) restarts the generator at
+// the next clock edge (synchronous, so every simulator agrees on the cycle)
+reg [31:0] seed_q;
 
 // ---------------------------------------------------------- Python hand-off
 reg [SEG_DATA_BITS+SEG_BEATS-1:0] rd_seg [0:DEPTH*NSEG-1];
@@ -131,6 +134,7 @@ initial begin
     if ($value$plusargs("AXI_PAUSE=%d", cfg_pause)) begin end
     if ($value$plusargs("BP_SEED=%d", cfg_seed)) begin end
     rnd = {cfg_seed ^ 32'h9E37_79B9, cfg_seed ^ 32'h7F4A_7C15};
+    seed_q = cfg_seed;
     rd_filled = 32'd0;
     wr_acked = 32'd0;
 end
@@ -148,9 +152,6 @@ wire aw_pause = {24'd0, rnd[47:40]} < cfg_pause;
 wire w_pause  = {24'd0, rnd[39:32]} < cfg_pause;
 wire b_pause  = {24'd0, rnd[31:24]} < cfg_pause;
 
-always @(cfg_seed) begin
-    rnd = {cfg_seed ^ 32'h9E37_79B9, cfg_seed ^ 32'h7F4A_7C15};
-end
 
 // free-running cycle count (latency deadlines compare against it, wrap-safe)
 reg [31:0] cycle;
@@ -218,11 +219,13 @@ end
 
 always @(posedge clk) begin
     cycle <= cycle + 32'd1;
+    if (cfg_seed != seed_q) begin
+        seed_q <= cfg_seed;
+        rnd <= {cfg_seed ^ 32'h9E37_79B9, cfg_seed ^ 32'h7F4A_7C15};
+    end else if (busy && cfg_pause != 32'd0) begin
+        rnd <= rnd * LCG_A + LCG_C;
+    end
     if (busy) begin
-        if (cfg_pause != 32'd0) begin
-            rnd <= rnd * LCG_A + LCG_C;
-        end
-
         // read channel
         if (s_axi_arvalid && s_axi_arready) begin
             ar_id_q[ar_slot] <= s_axi_arid;

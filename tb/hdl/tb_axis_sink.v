@@ -75,11 +75,11 @@ reg [15:0] beat;      // beat index in the chunk being filled
 localparam [63:0] LCG_A = 64'd6364136223846793005;
 localparam [63:0] LCG_C = 64'd1442695040888963407;
 reg [63:0] rnd;
+// the seed last applied: a new cfg_seed (from Python) restarts the generator at
+// the next clock edge (synchronous, so every simulator agrees on the cycle)
+reg [31:0] seed_q;
 wire pause = {24'd0, rnd[63:56]} < cfg_pause;
 
-always @(cfg_seed) begin
-    rnd = {cfg_seed ^ SEED_SALT, cfg_seed ^ 32'h3C6E_F372};
-end
 
 // something to take or report (Icarus charges per statement: idle, do nothing)
 wire busy = rst || s_axis_tvalid || count != chk_cnt;
@@ -100,13 +100,17 @@ initial begin
     if ($value$plusargs("STREAM_PAUSE=%d", cfg_pause)) begin end
     if ($value$plusargs("BP_SEED=%d", cfg_seed)) begin end
     rnd = {cfg_seed ^ SEED_SALT, cfg_seed ^ 32'h3C6E_F372};
+    seed_q = cfg_seed;
 end
 
 always @(posedge clk) begin
+    if (cfg_seed != seed_q) begin
+        seed_q <= cfg_seed;
+        rnd <= {cfg_seed ^ SEED_SALT, cfg_seed ^ 32'h3C6E_F372};
+    end else if (busy && cfg_pause != 32'd0 && s_axis_tvalid) begin
+        rnd <= rnd * LCG_A + LCG_C;
+    end
     if (busy) begin
-        if (cfg_pause != 32'd0 && s_axis_tvalid) begin
-            rnd <= rnd * LCG_A + LCG_C;
-        end
         if (s_axis_tvalid && s_axis_tready) begin
             chk_seg[word][lane * DATA_WIDTH +: DATA_WIDTH] <= s_axis_tdata;
             chk_seg[word][SEG_DATA_BITS + lane * BYTES +: BYTES] <= s_axis_tkeep;

@@ -79,11 +79,11 @@ reg [15:0] beat;
 localparam [63:0] LCG_A = 64'd6364136223846793005;
 localparam [63:0] LCG_C = 64'd1442695040888963407;
 reg [63:0] rnd;
+// the seed last applied: a new cfg_seed (from Python) restarts the generator at
+// the next clock edge (synchronous, so every simulator agrees on the cycle)
+reg [31:0] seed_q;
 wire pause = {24'd0, rnd[63:56]} < cfg_pause;
 
-always @(cfg_seed) begin
-    rnd = {cfg_seed ^ SEED_SALT, cfg_seed ^ 32'h6A09_E667};
-end
 
 wire [PTR_BITS-1:0] slot = consumed[PTR_BITS-1:0];
 wire [25:0] ctl = buf_ctl[slot];
@@ -107,14 +107,18 @@ initial begin
     if ($value$plusargs("STREAM_PAUSE=%d", cfg_pause)) begin end
     if ($value$plusargs("BP_SEED=%d", cfg_seed)) begin end
     rnd = {cfg_seed ^ SEED_SALT, cfg_seed ^ 32'h6A09_E667};
+    seed_q = cfg_seed;
     m_axis_tvalid = 1'b0;
 end
 
 always @(posedge clk) begin
+    if (cfg_seed != seed_q) begin
+        seed_q <= cfg_seed;
+        rnd <= {cfg_seed ^ SEED_SALT, cfg_seed ^ 32'h6A09_E667};
+    end else if (busy && cfg_pause != 32'd0) begin
+        rnd <= rnd * LCG_A + LCG_C;
+    end
     if (busy) begin
-        if (cfg_pause != 32'd0) begin
-            rnd <= rnd * LCG_A + LCG_C;
-        end
         if (!m_axis_tvalid || m_axis_tready) begin
             if (loaded != consumed && !pause) begin
                 m_axis_tvalid <= 1'b1;
