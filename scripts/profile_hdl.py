@@ -107,7 +107,7 @@ def main() -> int:
         toplevel=SYSTEM_TOPLEVEL, test_module="tb.test_scenario", build_name="profile/sim",
         sources=sources, includes=[src_dir],
         parameters={"DATA_WIDTH": args.data_width, "FAST": 1}, extra_env=cfg.to_env(),
-        vvp_args=[f"-M{work}", "-mprof_vpi"],
+        sim_args=[f"-M{work}", "-mprof_vpi"],
     )
     cycles = int(read_summary(test_dir)["cycles"])  # type: ignore[call-overload]
     rows = []

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
+import os
 import random
 from dataclasses import dataclass
+from pathlib import Path
 
 import cocotb
 from cocotb.handle import HierarchyObject
-from cocotb.triggers import ClockCycles, Event, ReadOnly, Timer
+from cocotb.triggers import Event
 from cocotb.utils import get_sim_time
 
 from pymodel.cache import Platform
@@ -23,13 +26,18 @@ from tb.checkers import CheckerSuite
 from tb.checkers.protocol import ProtocolChecker
 from tb.driver import DriverConfig, MiniportDriver
 from tb.errors import SimTimeout
+from tb.phase import InterruptLine, PythonPhase
 from tb.packets import PacketFactory
 from tb.regs import DeviceRegisters
-from tb.scenario_config import ScenarioConfig
+from tb.scenario_config import ENV_PREFIX, ScenarioConfig
 from tb.scoreboard import PacketScoreboard
+from tb.trace import TRACE_FILE, EventTrace, TracingPort
 from tb.waves import WaveLayout
 
-__all__ = ["DmaEnv", "pause_pattern"]
+__all__ = ["FINGERPRINT_FILE", "DmaEnv", "pause_pattern"]
+
+#: One JSON line per test that used a DmaEnv: what the two simulators must agree on.
+FINGERPRINT_FILE = "fingerprints.jsonl"
 
 
 @dataclass
@@ -38,6 +46,15 @@ class RunFigures:
 
     cycles: int
     sim_time_ns: int
+
+
+def _test_name() -> str:
+    """The running cocotb test's name (its task's)."""
+    try:
+        name = cocotb.task.current_task().get_name()
+    except RuntimeError:
+        return ""
+    return name.removeprefix("Test ")
 
 
 class DmaEnv:
@@ -62,14 +79,26 @@ class DmaEnv:
         self.log = logging.getLogger("tb.env")
         self.rng = random.Random(cfg.seed)
         self.data_bytes = int(dut.DATA_WIDTH.value) // 8
+        self.clock_ns = int(dut.CLK_PERIOD_NS.value)
+        #: Python acts at the falling edge, in a fixed order, under every simulator
+        self.phase = PythonPhase(dut.clk, self.clock_ns)
         platform = Platform.COHERENT if cfg.coherent else Platform.NONCOHERENT
         self.host = host or Host(line_size=cfg.cache_line, platform=platform, seed=cfg.seed)
         self.system = system or NdisSystem(host=self.host, seed=cfg.seed)
         self.system.make_current()
 
-        self.models: BusModels = make_bus_models(cfg.bfm, dut, self.host, cfg)
+        self.models: BusModels = make_bus_models(cfg.bfm, dut, self.host, cfg, self.phase)
         self.monitor: AxiBurstMonitor = self.models.monitor
-        self.regs = DeviceRegisters(self.models.regs_port)
+        #: Every burst and register access, in order, hashed (and written out when
+        #: cfg.trace): two runs that should be identical have the same trace.
+        trace_file: Path | None = None
+        if cfg.trace:
+            trace_file = Path(TRACE_FILE)
+        elif os.environ.get(ENV_PREFIX + "TRACE", "") == "1":  # every test of a module
+            trace_file = Path(f"trace-{_test_name()}.txt")
+        self.trace = EventTrace(trace_file)
+        self.trace.attach(self.monitor)
+        self.regs = DeviceRegisters(TracingPort(self.models.regs_port, self.trace))
 
         self.tx_scoreboard = PacketScoreboard("tx")
         self.rx_scoreboard = PacketScoreboard("rx", allow_drops=True)
@@ -88,15 +117,19 @@ class DmaEnv:
         #: Bus-protocol checkers (HDL, every cycle), one watcher per bus.
         record = not cfg.checkers_stop
         self.protocol = [
-            ProtocolChecker(dut.u_axi_chk, "m_axi", record=record),
-            ProtocolChecker(dut.u_axil_chk, "s_axil", record=record),
-            ProtocolChecker(dut.u_tx_chk, "m_axis_tx", record=record),
-            ProtocolChecker(dut.u_rx_chk, "s_axis_rx", record=record),
+            ProtocolChecker(dut.u_axi_chk, "m_axi", self.phase, record=record),
+            ProtocolChecker(dut.u_axil_chk, "s_axil", self.phase, record=record),
+            ProtocolChecker(dut.u_tx_chk, "m_axis_tx", self.phase, record=record),
+            ProtocolChecker(dut.u_rx_chk, "s_axis_rx", self.phase, record=record),
         ] if cfg.checkers else []
+        #: the engine's interrupt, as Python sees it (its changes are traced)
+        self.irq = InterruptLine(self.phase, dut.irq)
+        self.irq.on_change.append(lambda level: self.trace.event("IRQ", str(int(level))))
         self.driver = MiniportDriver(
             system=self.system,
             regs=self.regs,
-            irq=dut.irq,
+            irq=self.irq,
+            phase=self.phase,
             config=driver_config or DriverConfig(),
             on_receive=self._on_receive,
             on_transmitted=self._on_transmitted,
@@ -129,12 +162,12 @@ class DmaEnv:
             self.waves.write()
         self.dut.rst.value = 1
         self.dut.mangle_mode.value = self.cfg.mangle
-        await ClockCycles(self.dut.clk, 10)
+        await self.phase.sleep(10 * self.clock_ns)
         self.dut.rst.value = 0
         if self.cfg.checkers:
             for checker in self.protocol:
                 checker.start()
-        await ClockCycles(self.dut.clk, 5)
+        await self.phase.sleep(5 * self.clock_ns)
         self.set_backpressure(self.cfg.axi_pause, self.cfg.stream_pause)
         await self.models.start()
         self._tasks.append(cocotb.start_soon(self._collect_tx()))
@@ -158,7 +191,7 @@ class DmaEnv:
     async def _advance_model_time(self) -> None:
         """Deliver NDIS deferred completions as simulated time passes."""
         while True:
-            await Timer(1, unit="us")
+            await self.phase.sleep(1000)
             now = int(get_sim_time("ns"))
             self.host.now = max(self.host.now, now)
             self.system.advance_to(now)
@@ -170,16 +203,42 @@ class DmaEnv:
         for checker in self.protocol:
             checker.stop()
         self.models.stop()
+        self.phase.stop()
+        self.trace.close()
+        self._write_fingerprint()
+
+    def fingerprint(self) -> dict[str, object]:
+        """What two simulators must agree on for this run, exactly (tests compare them)."""
+        return {
+            "test": _test_name(),
+            "time_ns": int(get_sim_time("ns")),
+            "trace": self.trace.digest,
+            "trace_events": self.trace.events,
+            "tx_digest": self.tx_digest.hexdigest()[:16],
+            "rx_digest": self.rx_digest.hexdigest()[:16],
+            "tx_scoreboard": str(self.tx_scoreboard.stats),
+            "rx_scoreboard": str(self.rx_scoreboard.stats),
+            "checked_bursts": self.checkers.translation.bursts,
+            "checked_lines_written": self.checkers.tearing.lines_written,
+            "findings": [str(f) for f in self.checkers.log.findings],
+            "notes": dict(sorted(self.checkers.log.notes.items())),
+            "protocol_findings": [str(f) for f in self.protocol_findings],
+            "iommu_faults": [str(f) for f in self.host.iommu.faults],
+            "driver": str(self.driver.stats),
+        }
+
+    def _write_fingerprint(self) -> None:
+        with Path(FINGERPRINT_FILE).open("a") as f:
+            f.write(json.dumps(self.fingerprint()) + "\n")
 
     async def check_drained(self) -> None:
         """End of a test: every AXI burst and AXI-Lite request got its data and response.
 
         Waits two cycles first: the checkers count a handshake at the clock edge a
-        bus model may have just reacted to. Nothing may be driven after this.
+        bus model may have just reacted to.
         """
         if self.cfg.checkers:
-            await ClockCycles(self.dut.clk, 2)
-            await ReadOnly()
+            await self.phase.sleep(2 * self.clock_ns)
             for checker in self.protocol[:2]:
                 checker.check_drained()
 
@@ -221,8 +280,8 @@ class DmaEnv:
                     f"RX: {self.driver.stats.rx_packets} delivered + {drops} dropped of "
                     f"{self.rx_scoreboard.stats.expected} sent after {timeout_ns} ns"
                 )
-            await Timer(2, unit="us")
+            await self.phase.sleep(2000)
 
     def figures(self) -> RunFigures:
         now = int(get_sim_time("ns"))
-        return RunFigures(cycles=now // self.cfg.clock_ns, sim_time_ns=now)
+        return RunFigures(cycles=now // self.clock_ns, sim_time_ns=now)

@@ -1,11 +1,13 @@
-"""Build and run an HDL simulation under Icarus through ``cocotb_tools.runner``.
+"""Build and run an HDL simulation under Icarus or Verilator through ``cocotb_tools.runner``.
 
 Used by pytest (``tests/``) and by ``make sim``; it does not import cocotb's
-simulator-side modules, so it runs in the ordinary Python process.
+simulator-side modules, so it runs in the ordinary Python process. Simulator
+set-up and build flags live in :mod:`tb.simulators`.
 """
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import sys
@@ -15,14 +17,20 @@ from xml.etree import ElementTree
 
 from cocotb_tools.runner import get_runner
 
+from tb.simulators import SIMULATORS, build_verilator, check_simulator, verilator_env
+
 __all__ = [
     "HDL_DIR",
     "REPO_ROOT",
     "SYSTEM_TOPLEVEL",
     "TB_HDL_DIR",
+    "SIMULATORS",
     "SimFailed",
     "bfm_parameters",
+    "cocotb_tests",
     "hdl_sources",
+    "read_fingerprints",
+    "read_summary",
     "run_sim",
     "system_sources",
 ]
@@ -31,6 +39,12 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 HDL_DIR = REPO_ROOT / "hdl"
 TB_HDL_DIR = REPO_ROOT / "tb" / "hdl"
 BUILD_ROOT = REPO_ROOT / "build"
+#: Files a run leaves in its test directory (removed before the next run there).
+RUN_OUTPUTS = (
+    "results.xml", "summary.json", "fingerprints.jsonl", "trace.txt", "progress.json",
+)
+#: The simulator of a run that names none (``make sim SIM=...`` names one).
+DEFAULT_SIMULATOR = SIMULATORS[0]
 
 #: The toplevel of every system simulation (engine + bus models + monitor).
 SYSTEM_TOPLEVEL = "tb_top"
@@ -93,35 +107,68 @@ def run_sim(
     waves: bool = False,
     seed: int | None = None,
     includes: Sequence[Path] | None = None,
-    vvp_args: Sequence[str] = (),
+    sim_args: Sequence[str] = (),
+    plusargs: Sequence[str] = (),
+    simulator: str = DEFAULT_SIMULATOR,
+    build_root: Path = BUILD_ROOT,
+    log_file: Path | None = None,
 ) -> Path:
     """Build ``toplevel`` and run the cocotb tests of ``test_module`` on it.
 
-    ``includes`` replaces the include path (hdl/, tb/hdl/); ``vvp_args`` go to
-    the simulator (for example ``-M dir -m module`` to load a VPI module).
+    ``simulator`` is ``"icarus"`` or ``"verilator"`` (:data:`SIMULATORS`); the test
+    directory is ``build_root/build_name`` (Icarus builds there too; Verilator builds are
+    cached by content under ``build_root/verilator``). ``includes`` replaces the include
+    path (hdl/, tb/hdl/); ``sim_args`` go to the simulator executable (for Icarus, for
+    example ``-M dir -m module`` to load a VPI module), ``plusargs`` to the design.
+    ``log_file``: the simulators' own output goes there instead of the console.
     Returns the test directory (where a test may leave a ``summary.json``).
     Raises :class:`SimFailed` naming every failing test.
     """
-    build_dir = BUILD_ROOT / build_name
-    runner = get_runner("icarus")
-    runner.build(
-        sources=list(sources if sources is not None else hdl_sources()),
-        includes=list(includes) if includes is not None else [HDL_DIR, TB_HDL_DIR],
-        hdl_toplevel=toplevel,
-        parameters=dict(parameters or {}),
-        build_dir=build_dir,
-        timescale=("1ns", "1ps"),
-        waves=waves,
-        always=True,
-    )
+    check_simulator(simulator)
+    test_dir = build_root / build_name
+    test_dir.mkdir(parents=True, exist_ok=True)
+    for stale in RUN_OUTPUTS:  # an earlier run's files must not pass for this one's
+        (test_dir / stale).unlink(missing_ok=True)
+    srcs = list(sources if sources is not None else hdl_sources())
+    incs = list(includes) if includes is not None else [HDL_DIR, TB_HDL_DIR]
+    params = dict(parameters or {})
+    runner = get_runner(simulator)
+    if simulator == "verilator":
+        build_dir = build_verilator(
+            toplevel=toplevel, sources=srcs, includes=incs, parameters=params,
+            cache_root=build_root / "verilator", waves=waves,
+        )
+        base_env: dict[str, str] = verilator_env()
+    else:
+        build_dir = test_dir
+        runner.build(
+            sources=srcs,
+            includes=incs,
+            hdl_toplevel=toplevel,
+            parameters=params,
+            build_dir=build_dir,
+            timescale=("1ns", "1ps"),
+            waves=waves,
+            always=True,
+            log_file=None if log_file is None else log_file.with_suffix(".build.log"),
+        )
+        base_env = {}
     env = {
+        **base_env,
         "PYTHONPATH": os.pathsep.join([str(REPO_ROOT), os.environ.get("PYTHONPATH", "")]),
-        # numpy's BLAS threads spin inside the simulator process and steal a core from vvp
+        # numpy's BLAS threads spin inside the simulator process and steal a core
         "OPENBLAS_NUM_THREADS": "1",
         "OMP_NUM_THREADS": "1",
+        # cocotb applies Python's writes in the ReadWrite phase under both simulators,
+        # so both see them at the same point of the time step (see tb/simulators.py)
+        "COCOTB_TRUST_INERTIAL_WRITES": "0",
+        "DMANIC_SIMULATOR": simulator,
     }
     env.update(extra_env or {})
-    results = build_dir / "results.xml"
+    results = test_dir / "results.xml"
+    args = list(sim_args)
+    if simulator == "verilator" and waves:
+        args += ["--trace-file", str(test_dir / f"{toplevel}.fst")]
     try:
         runner.test(
             test_module=test_module,
@@ -129,19 +176,21 @@ def run_sim(
             hdl_toplevel_lang="verilog",
             testcase=testcase,
             build_dir=build_dir,
-            test_dir=build_dir,
+            test_dir=test_dir,
             extra_env=env,
             waves=waves,
             seed=seed,
             results_xml=str(results),
-            test_args=list(vvp_args),
+            test_args=args,
+            plusargs=list(plusargs),
+            log_file=log_file,
         )
     except SystemExit:
         pass  # under pytest the runner exits on failure; the results file says why
     failures = _failures(results)
     if failures:
-        raise SimFailed(f"{toplevel} ({build_name}): " + "; ".join(failures))
-    return build_dir
+        raise SimFailed(f"{toplevel} ({build_name}, {simulator}): " + "; ".join(failures))
+    return test_dir
 
 
 def read_summary(test_dir: Path, name: str = "summary.json") -> dict[str, object]:
@@ -151,6 +200,33 @@ def read_summary(test_dir: Path, name: str = "summary.json") -> dict[str, object
         raise SimFailed(f"the simulation wrote no {path}")
     data: dict[str, object] = json.loads(path.read_text())
     return data
+
+
+def cocotb_tests(module: str) -> list[str]:
+    """Names of the ``@cocotb.test`` functions of ``module`` (``tb.test_system``), in order.
+
+    Read from the source, so pytest knows what a simulation will run without importing
+    simulator-side code.
+    """
+    path = REPO_ROOT / (module.replace(".", "/") + ".py")
+    tree = ast.parse(path.read_text(), str(path))
+    names = []
+    for node in tree.body:
+        if isinstance(node, ast.AsyncFunctionDef | ast.FunctionDef) and any(
+            ast.unparse(d).startswith(("cocotb.test", "test")) for d in node.decorator_list
+        ):
+            names.append(node.name)
+    if not names:
+        raise SimFailed(f"{path} holds no @cocotb.test function")
+    return names
+
+
+def read_fingerprints(test_dir: Path) -> list[dict[str, object]]:
+    """The fingerprints (tb.env.FINGERPRINT_FILE) the run's tests wrote, in test order."""
+    path = test_dir / "fingerprints.jsonl"
+    if not path.is_file():
+        raise SimFailed(f"the simulation wrote no {path}")
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
 
 
 if __name__ == "__main__":  # pragma: no cover - manual use

@@ -42,6 +42,8 @@ class ScenarioConfig:
     #: Deliberate driver bugs (tb.driver.DriverBugs field names, comma separated), to watch
     #: a checker catch one: ``make sim BUG=skip_tx_flush WAVES=1``.
     driver_bugs: str = ""
+    #: Write an event trace (tb.trace): every AXI burst and register access, in order.
+    trace: bool = False
     #: tb_axi_mangler mode (tb.checkers.protocol.MangleMode): 0 = a well-behaved bus.
     mangle: int = 0
 

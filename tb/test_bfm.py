@@ -16,7 +16,6 @@ from pathlib import Path
 
 import cocotb
 import numpy as np
-from cocotb.triggers import Timer
 
 from pymodel.host import AccessKind, HostAccess
 from tb.bus_events import ReadBurst, WriteBurst
@@ -70,9 +69,9 @@ async def monitor_sees_every_burst(dut) -> None:  # type: ignore[no-untyped-def]
     await rx
     await env.wait_rx_settled(20_000_000)
     while env.tx_scoreboard.outstanding:
-        await Timer(1, unit="us")
+        await env.phase.sleep(1000)
     await env.driver.halt()
-    await Timer(2, unit="us")  # the last write-backs reach the monitor
+    await env.phase.sleep(2000)  # the last write-backs reach the monitor
     env.stop()
 
     # writes: (address, byte) of every strobed byte, in order, on both sides

@@ -13,7 +13,6 @@ from __future__ import annotations
 import os
 
 import cocotb
-from cocotb.triggers import Timer
 
 from pymodel import ndis
 from pymodel.device import DescCtrl, Descriptor
@@ -45,7 +44,7 @@ async def _run(env: DmaEnv, *, tx: int = 0, rx: int = 0, ns: int = RUN_NS) -> No
         cocotb.start_soon(env.send_rx(rx))
     if tx:
         cocotb.start_soon(env.send_tx(tx))
-    await Timer(ns, unit="ns")
+    await env.phase.sleep(ns)
 
 
 def _first(env: DmaEnv) -> Finding:
@@ -75,6 +74,7 @@ async def stale_device_read_when_tx_flush_skipped(dut) -> None:  # type: ignore[
     f = _expect(env, Rule.STALE_DEVICE_READ, "tx buffer at LA ")
     assert f.owner.startswith(f"tx buffer at LA {f.la:#x}"), f  # the buffer's first byte
     assert f.pa is not None and "dirty in the CPU cache" in f.detail
+    env.stop()  # and write the run's fingerprint
 
 
 @cocotb.test()
@@ -88,6 +88,7 @@ async def stale_cpu_read_when_rx_invalidate_skipped(dut) -> None:  # type: ignor
     f = _expect(env, Rule.STALE_CPU_READ, "rx buffer at LA ")
     assert "STALE_CPU_READ" in f.detail and "cpu_read of VA" in f.detail
     assert env.rx_scoreboard.mismatches, "the stale data should also reach the scoreboard"
+    env.stop()  # and write the run's fingerprint
 
 
 # ----------------------------------------------------------------------- tearing
@@ -102,6 +103,7 @@ async def dirty_line_when_rx_buffers_scribbled(dut) -> None:  # type: ignore[no-
     f = _expect(env, Rule.DIRTY_LINE, "rx buffer at LA ")
     assert f.owner.startswith(f"rx buffer at LA {f.la:#x}"), f  # first line of the buffer
     assert "next write-back of that line will overwrite the device's write" in f.detail
+    env.stop()  # and write the run's fingerprint
 
 
 @cocotb.test()
@@ -110,10 +112,11 @@ async def alignment_when_buffers_ignore_dma_alignment(dut) -> None:  # type: ign
     env = _env(dut, bugs=DriverBugs(ignore_alignment=True), buffer_size=1500)
     await env.start()
     assert await env.driver.initialize()
-    await Timer(2, unit="us")  # the poster task hands the receive buffers over
+    await env.phase.sleep(2000)  # the poster task hands the receive buffers over
     f = _expect(env, Rule.ALIGNMENT, "rx buffer at LA ")
     assert "1500 bytes handed for WRITE" in f.detail
     assert f.owner.startswith(f"rx buffer at LA {f.la:#x}"), f
+    env.stop()  # and write the run's fingerprint
 
 
 @cocotb.test()
@@ -129,6 +132,7 @@ async def shared_line_when_driver_posts_part_lines(dut) -> None:  # type: ignore
     ring = env.driver.tx_ring
     assert ring is not None and f.la == ring.block.la, f  # line 0 of the TX ring
     assert "device wrote bytes [0-15]" in f.detail and "[16-63] belong to the CPU" in f.detail
+    env.stop()  # and write the run's fingerprint
 
 
 # ------------------------------------------------------------------- translation
@@ -144,6 +148,7 @@ async def not_mapped_when_bus_truncates_addresses(dut) -> None:  # type: ignore[
     assert any(m.logical & 0xFFFF_FFFF <= f.la < (m.logical & 0xFFFF_FFFF) + m.length
                for m in env.host.iommu.live_mappings()), "not a truncated live address"
     assert env.host.iommu.faults, "the access must also fault on the bus (SLVERR)"
+    env.stop()  # and write the run's fingerprint
 
 
 @cocotb.test()
@@ -157,9 +162,10 @@ async def permission_when_device_reads_cpu_buffer(dut) -> None:  # type: ignore[
     victim = drv._tx_free[0]
     drv.post_tx_descriptors([Descriptor(addr=victim.la, length=256, ctrl=DescCtrl.EOP)]
                             + [Descriptor(ctrl=DescCtrl.NOP)] * (drv.tx_ring.per_line - 1))
-    await Timer(RUN_NS // 2, unit="ns")
+    await env.phase.sleep(RUN_NS // 2)
     f = _expect(env, Rule.PERMISSION, f"tx buffer at LA {victim.la:#x}")
     assert f.la == victim.la and "owned by CPU" in f.owner
+    env.stop()  # and write the run's fingerprint
 
 
 @cocotb.test()
@@ -180,9 +186,10 @@ async def past_end_when_descriptor_runs_off_mapping(dut) -> None:  # type: ignor
     start = small[0] + 960
     drv.post_tx_descriptors([Descriptor(addr=start, length=100, ctrl=DescCtrl.EOP)]
                             + [Descriptor(ctrl=DescCtrl.NOP)] * (drv.tx_ring.per_line - 1))
-    await Timer(RUN_NS // 2, unit="ns")
+    await env.phase.sleep(RUN_NS // 2)
     f = _expect(env, Rule.PAST_END, "'nic0 NdisMAllocateSharedMemory")
     assert f.la == start and "runs 64 bytes past the mapping" in f.detail, f
+    env.stop()  # and write the run's fingerprint
 
 
 # ---------------------------------------------------------------------- protocol
@@ -199,6 +206,7 @@ async def _protocol_case(dut, mode: MangleMode) -> None:  # type: ignore[no-unty
     assert str(f).startswith("t=") and f" ns m_axi: rule {f.rule.name}: " in str(f), str(f)
     if f.addr is not None:
         assert env.host.iommu.lookup(f.addr) is not None, f"{f}: not an address the bus carried"
+    env.stop()  # and write the run's fingerprint
 
 
 @cocotb.test()

@@ -19,6 +19,7 @@ from cocotb.triggers import ClockCycles, RisingEdge
 
 from tb.bfm.monitor import AxiBurstMonitor
 from tb.bus_events import ReadBurst, WriteBurst
+from tb.phase import PythonPhase
 
 CLOCK_NS = 4
 
@@ -114,7 +115,8 @@ async def every_event_once_in_bus_order(dut) -> None:  # type: ignore[no-untyped
     await ClockCycles(dut.clk, 3)
     dut.rst.value = 0
 
-    mon = AxiBurstMonitor(dut)
+    phase = PythonPhase(dut.clk, CLOCK_NS)
+    mon = AxiBurstMonitor(dut, phase)
     got: list[ReadBurst | WriteBurst] = []
     mon.subscribe_read(got.append)
     mon.subscribe_write(got.append)
@@ -144,6 +146,7 @@ async def every_event_once_in_bus_order(dut) -> None:  # type: ignore[no-untyped
     dut.wvalid.value = 0
     await ClockCycles(dut.clk, 4)
     mon.stop()
+    phase.stop()
 
     want: list[ReadBurst | WriteBurst] = [
         ReadBurst(time_ns=t0 + c * CLOCK_NS, axi_id=i, addr=a, beats=n + 1, beat_bytes=beat_bytes)

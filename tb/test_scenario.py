@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import cProfile
 import json
 import logging
+import os
 import time
 from pathlib import Path
 
 import cocotb
-from cocotb.triggers import Timer
 from cocotb.utils import get_sim_time
 
 from pymodel.device import Reg, Ring, RingReg
@@ -16,7 +17,8 @@ from tb.checkers import PARTIAL_DESC_LINE, PARTIAL_LINE
 from tb.driver import DriverBugs, DriverConfig
 from tb.env import DmaEnv
 from tb.errors import SimTimeout
-from tb.scenario_config import ScenarioConfig
+from tb.progress import PROGRESS_FILE, ProgressWriter
+from tb.scenario_config import ENV_PREFIX, ScenarioConfig
 from tb.simcost import PythonClock
 
 SUMMARY = "summary.json"
@@ -27,7 +29,7 @@ async def _wait_tx_stream(env: DmaEnv, timeout_ns: int) -> None:
     while env.tx_scoreboard.outstanding:
         if get_sim_time("ns") > deadline:
             raise SimTimeout(f"{env.tx_scoreboard.outstanding} TX packets never left the engine")
-        await Timer(1, unit="us")
+        await env.phase.sleep(1000)
 
 
 @cocotb.test()
@@ -40,8 +42,22 @@ async def default_scenario(dut) -> None:  # type: ignore[no-untyped-def]
     cpu0 = time.process_time()
     pyclock = PythonClock()
     pyclock.start()
+    # scripts/profile_python.py: where Python's time goes (cProfile of every callback)
+    profile_path = os.environ.get(ENV_PREFIX + "PYPROFILE", "")
+    profiler = cProfile.Profile() if profile_path else None
+    if profiler is not None:
+        profiler.enable()
     bugs = {name: True for name in filter(None, cfg.driver_bugs.split(","))}
     env = DmaEnv(dut, cfg, driver_config=DriverConfig(bugs=DriverBugs(**bugs)))
+    progress = ProgressWriter(
+        path=Path(PROGRESS_FILE), phase=env.phase, clock_ns=env.clock_ns,
+        total=cfg.tx_packets + cfg.rx_packets,
+        done=lambda: (env.tx_scoreboard.stats.matched + env.rx_scoreboard.stats.matched
+                      + len(env.rx_scoreboard.stats.dropped)),
+        payload=lambda: (env.tx_scoreboard.stats.matched_bytes
+                         + env.rx_scoreboard.stats.matched_bytes),
+    )
+    progress_task = cocotb.start_soon(progress.run())
     await env.start()
     assert await env.driver.initialize(), "driver initialization failed"
     timeout = cfg.timeout_us * 1000
@@ -59,6 +75,8 @@ async def default_scenario(dut) -> None:  # type: ignore[no-untyped-def]
         await env.regs.ring_read(ring, RingReg.PKT_COUNT) for ring in (Ring.TX, Ring.RX)
     ]
     figures = env.figures()
+    progress.write()
+    progress_task.cancel()
     await env.driver.halt()
     await env.check_drained()
     env.stop()
@@ -72,6 +90,9 @@ async def default_scenario(dut) -> None:  # type: ignore[no-untyped-def]
     cpu = time.process_time() - cpu0
     pyclock.stop()
     python_cpu = pyclock.python_seconds
+    if profiler is not None:
+        profiler.disable()
+        profiler.dump_stats(profile_path)
     payload = tx_stats.matched_bytes + rx_stats.matched_bytes
     summary = {
         "seed": cfg.seed,

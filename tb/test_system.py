@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 
 import cocotb
-from cocotb.triggers import Timer
 
 from pymodel import ndis
 from pymodel.device import (
@@ -52,7 +51,7 @@ async def _traffic(env: DmaEnv, tx: int, rx: int) -> None:
     await rx_task
     await env.wait_rx_settled(timeout)
     while env.tx_scoreboard.outstanding:
-        await Timer(1, unit="us")
+        await env.phase.sleep(1000)
 
 
 async def _finish(env: DmaEnv) -> dict[str, int]:
@@ -167,7 +166,7 @@ async def tx_use_after_free_stops_ring(dut) -> None:  # type: ignore[no-untyped-
         status = await env.regs.ring_read(Ring.TX, RingReg.STATUS)
         if status & 3 == RingState.STOPPED:
             break
-        await Timer(1, unit="us")
+        await env.phase.sleep(1000)
     assert status & 3 == RingState.STOPPED, f"TX ring state {RingState(status & 3).name}"
     assert ErrCode(status >> 8 & 0xFF) is ErrCode.DATA_READ
     assert status >> 16 == bad_index
@@ -188,7 +187,7 @@ async def tx_use_after_free_stops_ring(dut) -> None:  # type: ignore[no-untyped-
     await env.send_tx(1)
     await drv.wait_tx_done(1_000_000)
     while env.tx_scoreboard.outstanding:
-        await Timer(1, unit="us")
+        await env.phase.sleep(1000)
     assert env.tx_scoreboard.stats.matched == 1
     await drv.halt()
     await env.check_drained()
@@ -206,7 +205,7 @@ async def rx_without_buffers_is_dropped_and_counted(dut) -> None:  # type: ignor
     for _ in range(100):
         if await env.regs.read(Reg.RX_DROP_COUNT) == 3:
             break
-        await Timer(1, unit="us")
+        await env.phase.sleep(1000)
     assert await env.regs.read(Reg.RX_DROP_COUNT) == 3
     assert await env.regs.read(Reg.IRQ_STATUS) & Irq.RX_DROP
     assert await env.driver.initialize()

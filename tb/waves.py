@@ -2,13 +2,18 @@
 
 State names come from the Verilog itself (the localparams each ``*_state_reg``
 is reset to and compared with), written as GTKWave translate-filter files, so
-the waveform shows ``X_GATHER`` instead of ``1``. The save file is written when
-a run starts (signals found by walking the simulated hierarchy) and again at
-the first checker violation, with a marker there.
+the waveform shows ``X_GATHER`` instead of ``1`` (a one-bit state register is
+shown as a one-bit vector, which GTKWave translates too). The save file is
+written when a run starts (signals found by walking the simulated hierarchy)
+and again at the first checker violation: a marker there, the window zoomed to
+a few hundred nanoseconds around it, and the bus groups of the violated
+channels open. Icarus and Verilator dumps name signals alike (``tb_top.dut....``),
+so one layout serves both.
 """
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -16,7 +21,9 @@ from pathlib import Path
 
 from vcd.gtkw import GTKWSave
 
-__all__ = ["Signal", "WaveLayout", "discover_signals", "state_filters", "write_layout"]
+__all__ = [
+    "Signal", "WaveLayout", "discover_signals", "groups_for", "state_filters", "write_layout",
+]
 
 HDL_DIR = Path(__file__).resolve().parent.parent / "hdl"
 _RESET_TO = re.compile(r"\b(\w+_state_reg)\s*<=\s*([A-Z][A-Z0-9]*_)[A-Z0-9_]+\s*;")
@@ -96,6 +103,44 @@ _POINTERS = re.compile(r"(tail|head|fetch_ptr|fetched_ptr|cpl_ptr|written_ptr|li
                        r"\w*_reg$")
 
 
+#: The window shown around a marker: this long before it and after it.
+WINDOW_BEFORE_PS = 300_000
+WINDOW_AFTER_PS = 100_000
+#: Pixels of the wave pane (the window's width less the signal names).
+WAVE_PIXELS = 1600 - 380
+
+
+def groups_for(finding: object) -> set[str]:
+    """The bus groups (titles of :data:`_GROUPS`) a finding concerns, to open at the marker.
+
+    A checker finding names its AXI4 direction (``channel``); a protocol finding its bus
+    and rule (``AXI_AW_...``, ``AXIL_...``; stream findings their stream).
+    """
+    channel = getattr(finding, "channel", "")
+    if channel == "read":
+        return {"AXI4 read address (AR)", "AXI4 read data (R)"}
+    if channel == "write":
+        return {"AXI4 write address (AW)", "AXI4 write data (W)", "AXI4 write response (B)"}
+    bus = getattr(finding, "bus", "")
+    rule = getattr(getattr(finding, "rule", None), "name", "")
+    if bus == "s_axil":
+        return {"AXI-Lite registers port"}
+    if bus == "m_axis_tx":
+        return {"AXI-Stream TX (to wire)"}
+    if bus == "s_axis_rx":
+        return {"AXI-Stream RX (from wire)"}
+    if bus == "m_axi":
+        for prefix, titles in (
+            ("AXI_AW", {"AXI4 write address (AW)"}), ("AXI_WLAST", {"AXI4 write data (W)"}),
+            ("AXI_W", {"AXI4 write data (W)"}), ("AXI_B", {"AXI4 write response (B)"}),
+            ("AXI_AR", {"AXI4 read address (AR)"}), ("AXI_R", {"AXI4 read data (R)"}),
+        ):
+            if rule.startswith(prefix):
+                return titles
+        return {title for title, _ in _GROUPS if title.startswith("AXI4")}
+    return set()
+
+
 def write_layout(
     *,
     signals: list[Signal],
@@ -104,8 +149,13 @@ def write_layout(
     save_file: Path,
     marker_ps: int | None = None,
     marker_label: str = "",
+    open_groups: set[str] | frozenset[str] = frozenset(),
 ) -> Path:
-    """Write ``save_file`` (and the state filter files beside it) for ``dump_file``."""
+    """Write ``save_file`` (and the state filter files beside it) for ``dump_file``.
+
+    With a marker, the view spans :data:`WINDOW_BEFORE_PS` before it to
+    :data:`WINDOW_AFTER_PS` after; ``open_groups`` are the bus groups shown open.
+    """
     filters_dir = save_file.parent / "gtkw_filters"
     filters_dir.mkdir(parents=True, exist_ok=True)
     states = state_filters()
@@ -118,9 +168,14 @@ def write_layout(
         if marker_label:
             gtkw.comment(f"marker: {marker_label}")
         if marker_ps is not None:
-            gtkw.timestart(max(0, marker_ps - 400_000))  # open 400 ns before the marker
-        gtkw.zoom_markers(zoom=-19.0, marker=marker_ps if marker_ps is not None else -1,
-                          **({"a": marker_ps} if marker_ps is not None else {}))
+            start = max(0, marker_ps - WINDOW_BEFORE_PS)
+            span = marker_ps + WINDOW_AFTER_PS - start
+            gtkw.timestart(start)
+            # GTKWave's zoom z shows 2**-z time units (ps) per pixel
+            gtkw.zoom_markers(zoom=-math.log2(span / WAVE_PIXELS), marker=marker_ps,
+                              a=marker_ps)
+        else:
+            gtkw.zoom_markers(zoom=-19.0, marker=-1)
         gtkw.size(1600, 1000)
         gtkw.signals_width(380)
         with gtkw.group("clock, reset, interrupt"):
@@ -130,7 +185,7 @@ def write_layout(
         for title, pattern in _GROUPS:
             members = [s for s in ports if pattern.search(s.path)]
             if members:
-                with gtkw.group(title, closed=True):
+                with gtkw.group(title, closed=title not in open_groups):
                     for s in members:
                         gtkw.trace(_ranged(s))
         regs = [s for s in inside if s.module == "dma_csr" and s.name.endswith("_reg")]
@@ -152,8 +207,13 @@ def write_layout(
                         str(_filter_file(filters_dir, s.module, s.name, names, s.width))
                         if names else None
                     )
-                    gtkw.trace(_ranged(s), alias=_alias(s, dut_path), datafmt="hex",
-                               translate_filter_file=filt)
+                    if s.width == 1:  # GTKWave translates vectors only: a 1-bit vector
+                        gtkw.trace_combined(f"{s.path}_vec", [s.path],
+                                            alias=_alias(s, dut_path), datafmt="hex",
+                                            translate_filter_file=filt)
+                    else:
+                        gtkw.trace(_ranged(s), alias=_alias(s, dut_path), datafmt="hex",
+                                   translate_filter_file=filt)
     return save_file
 
 
@@ -209,12 +269,13 @@ class WaveLayout:
         self._signals: list[Signal] | None = None
         self.marked: object | None = None
 
-    def write(self, marker_ps: int | None = None, label: str = "") -> Path:
+    def write(self, marker_ps: int | None = None, label: str = "",
+              open_groups: set[str] | frozenset[str] = frozenset()) -> Path:
         if self._signals is None:
             self._signals = discover_signals(self.root)
         return write_layout(signals=self._signals, dut_path=self.dut_path,
                             dump_file=self.dump_file, save_file=self.save_file,
-                            marker_ps=marker_ps, marker_label=label)
+                            marker_ps=marker_ps, marker_label=label, open_groups=open_groups)
 
     def mark(self, finding: object) -> None:
         """Put the marker at the first finding (later ones leave it where it is)."""
@@ -222,4 +283,4 @@ class WaveLayout:
             return
         self.marked = finding
         time_ns = float(finding.time_ns)  # type: ignore[attr-defined]
-        self.write(int(time_ns * self.PS_PER_NS), str(finding))
+        self.write(int(time_ns * self.PS_PER_NS), str(finding), groups_for(finding))

@@ -1,10 +1,10 @@
 """Transaction-level bus models: HDL transactors (``tb/hdl``), Python once per burst or packet.
 
 Hand-off protocol (the same shape everywhere): the HDL records a finished
-transaction in a ring slot and bumps a counter one cycle later; Python wakes on
-that counter's change, reads the slot as a few wide words, does its work, and
-answers by writing the slot's reply words and then a "done" counter. Python
-never waits on a clock edge here.
+transaction in a ring slot and bumps a counter one cycle later; at the falling
+edge after that counter's change (:mod:`tb.phase`) Python reads the slot as a
+few wide words, does its work, and answers by writing the slot's reply words
+and then a "done" counter, which the HDL samples at the next rising edge.
 
 | transactor (tb/hdl)  | Python wakes when                | Python writes                        |
 |----------------------|----------------------------------|--------------------------------------|
@@ -23,11 +23,9 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-import cocotb
 import numpy as np
 from cocotb.queue import Queue
-from cocotb.task import Task
-from cocotb.triggers import Lock, RisingEdge
+from cocotb.triggers import Event, Lock
 from cocotb.utils import get_sim_time
 
 from tb.bfm.host_port import RESP_OKAY, HostBurstPort
@@ -35,6 +33,7 @@ from tb.bfm.host_target import DmaHost
 from tb.bfm.monitor import AxiBurstMonitor
 from tb.bfm.vector import lsb_bits, pack_bits, read_uint, write_bytes
 from tb.bus_events import ReadBurst, WriteBurst
+from tb.phase import PythonPhase, Watch
 from tb.scenario_config import ScenarioConfig
 
 __all__ = [
@@ -60,11 +59,11 @@ def probability_to_threshold(p: float) -> int:
 class FastMemory:
     """Python half of ``tb_axi_mem``: host memory behind the HDL AXI4 slave."""
 
-    def __init__(self, handle: Any, host: DmaHost) -> None:
+    def __init__(self, handle: Any, host: DmaHost, phase: PythonPhase) -> None:
         self.handle = handle
         self.host = host
         self.log = logging.getLogger("tb.bfm.mem")
-        self.capture = AxiBurstMonitor(handle.u_cap, name="bfm.mem.capture")
+        self.capture = AxiBurstMonitor(handle.u_cap, phase, name="bfm.mem.capture")
         self.capture.subscribe_read(self._serve_read)
         self.capture.subscribe_write(self._serve_write)
         self.depth = int(handle.DEPTH.value)
@@ -159,14 +158,34 @@ class FastMemory:
 class FastAxiLiteMaster:
     """Python half of ``tb_axil_master``: a :class:`tb.regs.RegisterPort`."""
 
-    def __init__(self, handle: Any) -> None:
+    def __init__(self, handle: Any, phase: PythonPhase) -> None:
         self.handle = handle
+        self.phase = phase
         self.log = logging.getLogger("tb.bfm.axil")
         self._req = handle.req
         self._rsp = handle.rsp
         self._seq = read_uint(self._rsp) >> 34  # the HDL's last answer (an earlier test's)
         self._lock = Lock()
+        self._answered = Event()
+        self._answer = 0
+        self._watch: Watch | None = None
         self.accesses = 0
+
+    def start(self) -> None:
+        """Follow the HDL's answers (at the first access if not called before)."""
+        if self._watch is None:
+            self._watch = self.phase.watch(self._rsp, self._on_rsp, name="bfm.axil")
+
+    def stop(self) -> None:
+        if self._watch is not None:
+            self._watch.cancel()
+            self._watch = None
+
+    def _on_rsp(self) -> None:
+        rsp = read_uint(self._rsp)
+        if rsp >> 34 == self._seq:
+            self._answer = rsp
+            self._answered.set()
 
     async def read_dword(self, address: int) -> int:
         return await self._access(False, address, 0)
@@ -178,13 +197,12 @@ class FastAxiLiteMaster:
         if not 0 <= address < 1 << 12 or address % 4:
             raise ValueError(f"register address must be a dword offset below 0x1000, not {address:#x}")
         async with self._lock:
+            self.start()
             self._seq = seq = (self._seq + 1) & 0xFFFF
+            self._answered.clear()
             self._req.value = seq << 49 | int(write) << 48 | 0xF << 44 | address << 32 | data
-            while True:
-                await self._rsp.value_change
-                rsp = read_uint(self._rsp)
-                if rsp >> 34 == seq:
-                    break
+            await self._answered.wait()
+            rsp = self._answer
             self.accesses += 1
         resp = rsp >> 32 & 3
         if resp != RESP_OKAY:
@@ -199,8 +217,9 @@ class FastAxiLiteMaster:
 class FastStreamSource:
     """Python half of ``tb_axis_source``: whole packets in, the HDL streams them."""
 
-    def __init__(self, handle: Any) -> None:
+    def __init__(self, handle: Any, phase: PythonPhase) -> None:
         self.handle = handle
+        self.phase = phase
         self.data_width = int(handle.DATA_WIDTH.value)
         self.beat_bytes = self.data_width // 8
         self.buf_bytes = int(handle.BUF_BYTES.value)
@@ -213,15 +232,37 @@ class FastStreamSource:
         self._loaded_h = handle.loaded
         self._consumed = handle.consumed
         self._loaded = read_uint(self._loaded_h)  # an earlier test's loads
+        self._consumed_n = read_uint(self._consumed)
+        self._progress = Event()
         self._lock = Lock()
+        self._watch: Watch | None = None
         self.packets = 0
+
+    def start(self) -> None:
+        if self._watch is None:
+            self._consumed_n = read_uint(self._consumed)
+            self._watch = self.phase.watch(self._consumed, self._on_consumed,
+                                           name="bfm.rx_source")
+
+    def stop(self) -> None:
+        if self._watch is not None:
+            self._watch.cancel()
+            self._watch = None
+
+    def _on_consumed(self) -> None:
+        self._consumed_n = read_uint(self._consumed)
+        self._progress.set()
+
+    async def _wait_progress(self) -> None:
+        self._progress.clear()
+        await self._progress.wait()
 
     def set_pause(self, threshold: int, seed: int) -> None:
         self.handle.cfg_pause.value = threshold
         self.handle.cfg_seed.value = seed & _M32
 
     def _free_slots(self) -> int:
-        return self.nbuf - ((self._loaded - read_uint(self._consumed)) & _M32)
+        return self.nbuf - ((self._loaded - self._consumed_n) & _M32)
 
     async def send(self, data: bytes, tuser: bool = False) -> None:
         """Queue one packet; returns once all of it is in the HDL's buffers."""
@@ -232,7 +273,7 @@ class FastStreamSource:
                 piece = data[off : off + self.buf_bytes]
                 last = off + self.buf_bytes >= len(data)
                 while self._free_slots() <= 0:
-                    await self._consumed.value_change
+                    await self._wait_progress()
                 slot = self._loaded % self.nbuf
                 sb = self._seg_bytes
                 for s in range(-(-len(piece) // sb)):
@@ -244,18 +285,19 @@ class FastStreamSource:
 
     async def idle(self) -> None:
         """Until every queued byte has left on the bus."""
-        while read_uint(self._consumed) != self._loaded:
-            await self._consumed.value_change
+        while self._consumed_n != self._loaded:
+            await self._wait_progress()
         while self.handle.m_axis_tvalid.value == 1:
-            await RisingEdge(self.handle.clk)
+            await self.phase.settled()
 
 
 # -------------------------------------------------------------- AXI-Stream sink
 class FastStreamSink:
     """Python half of ``tb_axis_sink``: one wake-up per packet, packets queued for recv()."""
 
-    def __init__(self, handle: Any) -> None:
+    def __init__(self, handle: Any, phase: PythonPhase) -> None:
         self.handle = handle
+        self.phase = phase
         self.data_width = int(handle.DATA_WIDTH.value)
         self.beat_bytes = self.data_width // 8
         self.nbuf = int(handle.NBUF.value)
@@ -270,7 +312,7 @@ class FastStreamSink:
         self._seen = 0
         self._partial: list[bytes] = []
         self.queue: Queue[tuple[bytes, bool]] = Queue()
-        self._task: Task[None] | None = None
+        self._watch: Watch | None = None
         self.packets = 0
 
     def set_pause(self, threshold: int, seed: int) -> None:
@@ -278,20 +320,15 @@ class FastStreamSink:
         self.handle.cfg_seed.value = seed & _M32
 
     def start(self) -> None:
-        if self._task is None:
+        if self._watch is None:
             self._seen = read_uint(self._count)
             self._acked.value = self._seen
-            self._task = cocotb.start_soon(self._run())
+            self._watch = self.phase.watch(self._count, self.poll, name="bfm.tx_sink")
 
     def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            self._task = None
-
-    async def _run(self) -> None:
-        while True:
-            await self._count.value_change
-            self.poll()
+        if self._watch is not None:
+            self._watch.cancel()
+            self._watch = None
 
     def poll(self) -> None:
         count = read_uint(self._count)
@@ -332,14 +369,16 @@ class FastBusModels:
 
     kind = "fast"
 
-    def __init__(self, dut: Any, host: DmaHost, cfg: ScenarioConfig) -> None:
+    def __init__(self, dut: Any, host: DmaHost, cfg: ScenarioConfig, phase: PythonPhase) -> None:
         g = dut.g_fast
         self.dut = dut
-        self.memory = FastMemory(g.u_mem, host)
-        self.regs_port = FastAxiLiteMaster(g.u_axil)
-        self.rx_source = FastStreamSource(g.u_rx_src)
-        self.tx_sink = FastStreamSink(g.u_tx_sink)
-        self.monitor = AxiBurstMonitor(dut.u_mon)
+        # the monitor first: at a falling edge the checkers judge a burst before the
+        # memory applies any write to host memory (tb.phase runs services in this order)
+        self.monitor = AxiBurstMonitor(dut.u_mon, phase)
+        self.memory = FastMemory(g.u_mem, host, phase)
+        self.tx_sink = FastStreamSink(g.u_tx_sink, phase)
+        self.rx_source = FastStreamSource(g.u_rx_src, phase)
+        self.regs_port = FastAxiLiteMaster(g.u_axil, phase)
         self.memory.configure(
             rd_latency=cfg.mem_latency, rd_outstanding=cfg.mem_outstanding,
             wr_outstanding=cfg.mem_outstanding,
@@ -354,13 +393,17 @@ class FastBusModels:
         self.tx_sink.set_pause(stream, seed)
 
     async def start(self) -> None:
+        self.monitor.start()
         self.memory.start()
         self.tx_sink.start()
-        self.monitor.start()
+        self.rx_source.start()
+        self.regs_port.start()
 
     def stop(self) -> None:
         self.monitor.stop()
         self.tx_sink.stop()
+        self.rx_source.stop()
+        self.regs_port.stop()
         self.memory.stop()
 
     async def send_rx(self, data: bytes, tuser: bool = False) -> None:

@@ -15,6 +15,7 @@ from typing import Any, Protocol
 from tb.bfm.host_target import DmaHost
 from tb.bfm.monitor import AxiBurstMonitor
 from tb.errors import TbError
+from tb.phase import PythonPhase
 from tb.regs import RegisterPort
 from tb.scenario_config import ScenarioConfig
 
@@ -55,8 +56,12 @@ class BusModels(Protocol):
         ...
 
 
-def make_bus_models(kind: str, dut: Any, host: DmaHost, cfg: ScenarioConfig) -> BusModels:
-    """The ``kind`` bus models on ``tb_top`` ``dut``; its FAST parameter must match."""
+def make_bus_models(
+    kind: str, dut: Any, host: DmaHost, cfg: ScenarioConfig, phase: PythonPhase
+) -> BusModels:
+    """The ``kind`` bus models on ``tb_top`` ``dut``; its FAST parameter must match.
+
+    Their Python runs at the falling edges of ``phase`` (:mod:`tb.phase`)."""
     if kind not in BFM_KINDS:
         raise BusModelError(f"bus models must be one of {', '.join(BFM_KINDS)}, not {kind!r}")
     try:
@@ -73,7 +78,7 @@ def make_bus_models(kind: str, dut: Any, host: DmaHost, cfg: ScenarioConfig) -> 
     if kind == "fast":
         from tb.bfm.fast import FastBusModels
 
-        return FastBusModels(dut, host, cfg)
+        return FastBusModels(dut, host, cfg, phase)
     from tb.bfm.reference import ReferenceBusModels
 
-    return ReferenceBusModels(dut, host, cfg)
+    return ReferenceBusModels(dut, host, cfg, phase)

@@ -15,14 +15,13 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-import cocotb
 import numpy as np
 import numpy.typing as npt
-from cocotb.task import Task
 
 from tb.bfm.vector import lsb_bits, pack_bits, read_uint
 from tb.bus_events import ReadBurst, WriteBurst
 from tb.errors import TbError
+from tb.phase import PythonPhase, Watch
 
 __all__ = ["AxiBurstMonitor", "MonitorOverrun"]
 
@@ -42,13 +41,14 @@ class AxiBurstMonitor:
     """Burst records from one ``tb_axi_monitor`` instance (``handle``).
 
     ``subscribe_read(fn)`` / ``subscribe_write(fn)``: ``fn(burst)`` is called for
-    every burst, in bus order, in the time step the HDL reports it (one or two
-    cycles after the handshake that completed it). A write burst's data and
-    strobes are read only when someone subscribed to writes.
+    every burst, in bus order, at the falling edge after the HDL reports it (one
+    or two cycles after the handshake that completed it; see :mod:`tb.phase`).
+    A write burst's data and strobes are read only when someone subscribed to writes.
     """
 
-    def __init__(self, handle: Any, *, name: str = "monitor") -> None:
+    def __init__(self, handle: Any, phase: PythonPhase, *, name: str = "monitor") -> None:
         self.handle = handle
+        self.phase = phase
         self.log = logging.getLogger(f"tb.{name}")
         self.data_width = int(handle.DATA_WIDTH.value)
         self.beat_bytes = self.data_width // 8
@@ -71,7 +71,7 @@ class AxiBurstMonitor:
         self.writes = 0
         self.read_beats = 0
         self.write_beats = 0
-        self._task: Task[None] | None = None
+        self._watch: Watch | None = None
 
     # ------------------------------------------------------------ interface
     def subscribe_read(self, fn: ReadSubscriber) -> None:
@@ -85,21 +85,16 @@ class AxiBurstMonitor:
 
     def start(self) -> None:
         """Start following the HDL's counters (events before this are skipped)."""
-        if self._task is None:
+        if self._watch is None:
             counts = read_uint(self._counts)
             self._rd_seen = counts & _M32
             self._wr_seen = counts >> 32 & _M32
-            self._task = cocotb.start_soon(self._run())
+            self._watch = self.phase.watch(self._counts, self.poll, name=self.log.name)
 
     def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            self._task = None
-
-    async def _run(self) -> None:
-        while True:
-            await self._counts.value_change
-            self.poll()
+        if self._watch is not None:
+            self._watch.cancel()
+            self._watch = None
 
     # ------------------------------------------------------------- polling
     def poll(self) -> int:

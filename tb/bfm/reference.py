@@ -29,9 +29,11 @@ from pymodel.iommu import Access
 from tb.bfm.host_target import DmaHost, HostMemoryTarget
 from tb.bfm.monitor import AxiBurstMonitor
 from tb.bus_events import WriteBurst
+from tb.phase import PythonPhase
+from tb.regs import RegisterPort
 from tb.scenario_config import ScenarioConfig
 
-__all__ = ["BurstCommitTarget", "ReferenceBusModels", "pause_pattern"]
+__all__ = ["BurstCommitTarget", "ReferenceBusModels", "SettledRegisterPort", "pause_pattern"]
 
 
 def pause_pattern(rng: random.Random, probability: float) -> Iterator[bool]:
@@ -88,14 +90,46 @@ class BurstCommitTarget(HostMemoryTarget):
                     self.log.warning("deferred write faulted: %s", fault.record)
 
 
+class SettledRegisterPort:
+    """``AxiLiteMaster`` as a :class:`tb.regs.RegisterPort` whose accesses return at the
+    falling edge, where the rest of Python acts (:mod:`tb.phase`); cocotbext-axi itself
+    finishes them at a rising edge, reads and writes on their own channels, so two that
+    end at one edge resume in the order they were issued, not in the simulator's."""
+
+    #: settles after the phase's own services' wake-ups, by issue order
+    ORDER = 1
+
+    def __init__(self, master: AxiLiteMaster, phase: PythonPhase) -> None:
+        self._master = master
+        self._phase = phase
+        self._issued = 0
+
+    def _next(self) -> tuple[int, int]:
+        self._issued += 1
+        return (self.ORDER, self._issued)
+
+    async def read_dword(self, address: int) -> int:
+        order = self._next()
+        value = int(await self._master.read_dword(address))
+        await self._phase.settled(order)
+        return value
+
+    async def write_dword(self, address: int, data: int) -> None:
+        order = self._next()
+        await self._master.write_dword(address, data)
+        await self._phase.settled(order)
+
+
 class ReferenceBusModels:
     """The bus models of ``tb_top`` with FAST=0 (see :mod:`tb.bfm.models`)."""
 
     kind = "reference"
 
-    def __init__(self, dut: Any, host: DmaHost, cfg: ScenarioConfig) -> None:
+    def __init__(self, dut: Any, host: DmaHost, cfg: ScenarioConfig, phase: PythonPhase) -> None:
         del cfg  # no settings of its own: cocotbext-axi answers as fast as it can
         self.dut = dut
+        self.phase = phase
+        self.monitor = AxiBurstMonitor(dut.u_mon, phase)
         self.target = BurstCommitTarget(host)
         self.axi = AxiSlave(
             AxiBus.from_prefix(dut, "ref_m_axi"), dut.clk, dut.rst, target=self.target
@@ -107,8 +141,7 @@ class ReferenceBusModels:
         self.rx_source = AxiStreamSource(
             AxiStreamBus.from_prefix(dut, "ref_s_axis_rx"), dut.clk, dut.rst
         )
-        self.regs_port = self.axil
-        self.monitor = AxiBurstMonitor(dut.u_mon)
+        self.regs_port: RegisterPort = SettledRegisterPort(self.axil, phase)
         self.monitor.subscribe_write(self.target.commit, after_all=True)
         for model in (self.axi.read_if, self.axi.write_if, self.axil.read_if,
                       self.axil.write_if, self.tx_sink, self.rx_source):
@@ -147,9 +180,11 @@ class ReferenceBusModels:
 
     async def rx_idle(self) -> None:
         await self.rx_source.wait()
+        await self.phase.settled((2,))
 
     async def recv_tx(self) -> tuple[bytes, bool]:
         frame = await self.tx_sink.recv()
+        await self.phase.settled((3,))
         tuser = frame.tuser
         error = bool(tuser[-1]) if isinstance(tuser, list) else bool(tuser)
         return bytes(frame.tdata), error

@@ -62,6 +62,7 @@ class CoherenceChecker:
                         detail=f"read burst ID {burst.axi_id} at {burst.addr:#x} x{burst.beats}: "
                                f"{int(stale.sum())} bytes of line PA {line:#x} are dirty in the "
                                f"CPU cache (written, not flushed); the device got stale data",
+                        channel="read",
                     ))
 
     def on_host_access(self, access: HostAccess) -> None:

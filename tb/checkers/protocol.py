@@ -1,8 +1,8 @@
 """Python side of the HDL bus-protocol checkers: one watcher per checker instance.
 
 The checking itself is done every cycle in Verilog (``tb/hdl/tb_axi4_checker.v``,
-``tb_axil_checker.v``, ``tb_axis_checker.v``); Python wakes up once, when the
-checker's ``violation`` output rises, reads the rule code, the address and ID (or
+``tb_axil_checker.v``, ``tb_axis_checker.v``); Python wakes up once, at the
+falling edge after the checker's ``violation`` output rises (:mod:`tb.phase`), reads the rule code, the address and ID (or
 the packet and beat), and stops the test with a :class:`tb.errors.ProtocolViolation`
 whose message gives the simulated time, the bus, ``rule NAME: description``, the
 address and the ID. In ``record`` mode it keeps the finding instead (for tests that
@@ -12,7 +12,7 @@ beats is reported as ``*_NOT_DRAINED``.
 
 Typical use in a bench::
 
-    axi = ProtocolChecker(dut.u_axi_chk, "m_axi", log)
+    axi = ProtocolChecker(dut.u_axi_chk, "m_axi", phase, log)
     axi.start()
     ...                      # the test; a violation ends it at once
     axi.check_drained()      # every burst answered
@@ -27,13 +27,12 @@ import logging
 from dataclasses import dataclass
 from typing import Any, Self
 
-import cocotb
 from cocotb.simtime import get_sim_time
-from cocotb.task import Task
-from cocotb.triggers import Event, FallingEdge, First, ReadOnly, RisingEdge, Timer
+from cocotb.triggers import Event, First, Timer
 
 from tb.checkers.protocol_rules import ProtocolRule
 from tb.errors import ProtocolViolation
+from tb.phase import PythonPhase, Watch
 
 __all__ = ["MangleMode", "ProtocolChecker", "ProtocolFinding", "ProtocolRule"]
 
@@ -112,11 +111,13 @@ class ProtocolChecker:
         self,
         handle: Any,
         bus_name: str,
+        phase: PythonPhase,
         log: logging.Logger | None = None,
         *,
         record: bool = False,
     ) -> None:
         self.handle = handle
+        self.phase = phase
         self.bus = bus_name
         self.log = log if log is not None else logging.getLogger(f"tb.protocol.{bus_name}")
         self.record = record
@@ -124,7 +125,8 @@ class ProtocolChecker:
         #: Called with the first finding, before it is raised (the waveform marker uses it).
         self.on_first: list[Any] = []
         self._seen = Event()
-        self._task: Task[None] | None = None
+        self._watch: Watch | None = None
+        self._reported = False
         if hasattr(handle, "violation_id"):
             self.kind = "axi4"
         elif hasattr(handle, "violation_packet"):
@@ -135,26 +137,29 @@ class ProtocolChecker:
     # ------------------------------------------------------------------ lifecycle
     def start(self) -> Self:
         """Start watching (idempotent); returns self."""
-        if self._task is None:
-            self._task = cocotb.start_soon(self._watch())
+        if self._watch is None:
+            self._reported = False
+            self._watch = self.phase.watch(self.handle.violation, self._service,
+                                           name=f"protocol.{self.bus}")
+            self._service()  # a violation already standing
         return self
 
     def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            self._task = None
+        if self._watch is not None:
+            self._watch.cancel()
+            self._watch = None
 
-    async def _watch(self) -> None:
-        while True:
-            if not _is_high(self.handle.violation):
-                await RisingEdge(self.handle.violation)
-            # the rule, address and ID change in the same time step as `violation`
-            await ReadOnly()
+    def _service(self) -> None:
+        # the checker holds `violation` (and the rule, address and ID beside it) from the
+        # rising edge it fired on until it is reset: one report per rise
+        high = _is_high(self.handle.violation)
+        if high and not self._reported:
+            self._reported = True
             finding = self.read()
             assert finding is not None
             self._report(finding)
-            # the checker holds `violation` until it is reset; then watch for the next one
-            await FallingEdge(self.handle.violation)
+        elif not high:
+            self._reported = False
 
     def _report(self, finding: ProtocolFinding) -> None:
         self.findings.append(finding)
@@ -190,7 +195,7 @@ class ProtocolChecker:
         return ProtocolFinding(
             bus=self.bus,
             rule=rule,
-            time_ns=get_sim_time("ns"),
+            time_ns=self.phase.edge_time_ns(),
             addr=addr,
             axi_id=axi_id,
             packet=packet,

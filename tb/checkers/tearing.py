@@ -78,6 +78,7 @@ class TearingChecker:
                         detail=f"device wrote bytes {_offsets(wrote)} of the {L}-byte line; bytes "
                                f"{_offsets(cpu)} belong to the CPU (write burst ID {burst.axi_id} "
                                f"at {burst.addr:#x})",
+                        channel="write",
                     ))
             if pa is not None:
                 dirty = self.host.cache.dirty_bytes(pa)
@@ -89,4 +90,5 @@ class TearingChecker:
                         detail=f"the CPU holds bytes {_offsets(mask)} of line PA {pa:#x} dirty; "
                                f"its next write-back of that line will overwrite the device's "
                                f"write of bytes {_offsets(wrote)} at t={burst.time_ns} ns",
+                        channel="write",
                     ))

@@ -37,7 +37,7 @@ class TranslationChecker:
         if m is None:
             near = iommu.nearest_live(la)
             self.log.report(Finding(
-                rule=Rule.NOT_MAPPED, time_ns=time_ns, la=la, pa=None,
+                rule=Rule.NOT_MAPPED, time_ns=time_ns, la=la, pa=None, channel=direction,
                 owner="nothing is mapped there" + (
                     f"; nearest live mapping {near.describe()}" if near else "; no live mapping"),
                 detail=what,
@@ -45,13 +45,14 @@ class TranslationChecker:
             return None
         if not m.live:
             self.log.report(Finding(
-                rule=Rule.USE_AFTER_FREE, time_ns=time_ns, la=la, pa=None,
+                rule=Rule.USE_AFTER_FREE, time_ns=time_ns, la=la, pa=None, channel=direction,
                 owner=f"freed mapping {m.describe()}", detail=what,
             ))
             return None
         if end > m.end:
             self.log.report(Finding(
                 rule=Rule.PAST_END, time_ns=time_ns, la=la, pa=pa_of(self.host, la),
+                channel=direction,
                 owner=m.describe(), detail=f"{what} runs {end - m.end} bytes past the mapping",
             ))
             return None
@@ -72,6 +73,7 @@ class TranslationChecker:
                 owner=self.ownership.describe(la),
                 detail=f"read burst ID {burst.axi_id} at {burst.addr:#x} x{burst.beats}: beat "
                        f"{beat} holds no byte handed to the device for reading",
+                channel="read",
             ))
 
     def on_write(self, burst: WriteBurst) -> None:
@@ -93,4 +95,5 @@ class TranslationChecker:
                 owner=self.ownership.describe(la),
                 detail=f"write burst ID {burst.axi_id} at {burst.addr:#x} x{burst.beats} wrote "
                        f"{int(bad.sum())} bytes not handed to the device for writing",
+                channel="write",
             ))

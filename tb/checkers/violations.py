@@ -52,6 +52,8 @@ class Finding:
     pa: int | None
     owner: str
     detail: str
+    #: the AXI4 direction of the burst concerned ("read" or "write"), "" for a CPU action
+    channel: str = ""
 
     def __str__(self) -> str:
         la = f"LA {self.la:#x}" if self.la is not None else "LA -"

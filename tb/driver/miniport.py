@@ -19,8 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import cocotb
-from cocotb.handle import LogicObject
-from cocotb.triggers import Event, RisingEdge, Timer
+from cocotb.triggers import Event
 from cocotb.utils import get_sim_time
 
 from pymodel import ndis
@@ -45,6 +44,7 @@ from tb.checkers.ownership import OwnershipMap
 from tb.driver.memory import DmaBuffer, SharedBlock, SharedMemoryBook
 from tb.driver.ring import INDEX_MASK, DriverRing
 from tb.errors import DriverError, SimTimeout
+from tb.phase import InterruptLine, PythonPhase
 from tb.regs import DeviceRegisters
 
 __all__ = ["DriverBugs", "DriverConfig", "DriverStats", "MiniportDriver"]
@@ -121,7 +121,8 @@ class MiniportDriver:
         *,
         system: NdisSystem,
         regs: DeviceRegisters,
-        irq: LogicObject,
+        irq: InterruptLine,
+        phase: PythonPhase,
         config: DriverConfig,
         on_receive: Callable[[bytes], None],
         on_transmitted: Callable[[int], None] | None = None,
@@ -132,6 +133,8 @@ class MiniportDriver:
         self.host = system.host
         self.regs = regs
         self.irq = irq
+        #: every wait of the driver (polling, time-outs) ends where Python acts (tb.phase)
+        self.phase = phase
         self.cfg = config
         self.on_receive = on_receive
         self.on_transmitted = on_transmitted
@@ -431,8 +434,7 @@ class MiniportDriver:
     # ----------------------------------------------------- ISR, DPC, poster
     async def _isr(self) -> None:
         while self._running:
-            if not self.irq.value:
-                await RisingEdge(self.irq)
+            await self.irq.wait_asserted()
             if not self._running:
                 return
             status = Irq(await self.regs.read(Reg.IRQ_STATUS))
@@ -543,7 +545,7 @@ class MiniportDriver:
                 raise SimTimeout(
                     f"{self.tx_outstanding} TX packets still outstanding after {timeout_ns} ns"
                 )
-            await Timer(1, unit="us")
+            await self.phase.sleep(1000)
 
     async def _wait_ring_state(self, ring: Ring, states: set[RingState], timeout_ns: int) -> int:
         deadline = get_sim_time("ns") + timeout_ns
@@ -553,7 +555,7 @@ class MiniportDriver:
                 return st
             if get_sim_time("ns") > deadline:
                 raise SimTimeout(f"{ring.name} ring still {RingState(st & 0x3).name}")
-            await Timer(100, unit="ns")
+            await self.phase.sleep(100)
 
     async def halt(self, *, timeout_ns: int = 1_000_000) -> None:
         """MiniportHaltEx: stop the engine, reset it, free everything."""
@@ -570,14 +572,14 @@ class MiniportDriver:
         while await self.regs.read(Reg.CTRL) & CtrlBit.SOFT_RESET:
             if get_sim_time("ns") > deadline:
                 raise SimTimeout("soft reset did not finish")
-            await Timer(100, unit="ns")
+            await self.phase.sleep(100)
         for task in self._tasks:
             task.cancel()
         self._tasks = []
         while self._async_pending:  # NDIS completes in-flight allocations before halt
             if get_sim_time("ns") > deadline:
                 raise SimTimeout(f"{self._async_pending} async allocations never completed")
-            await Timer(1, unit="us")
+            await self.phase.sleep(1000)
         self._sync_time()
         with self.adapter.halt():
             self._free_resources()

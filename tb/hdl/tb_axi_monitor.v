@@ -76,7 +76,7 @@ localparam SEG_SHIFT = $clog2(SEG_BEATS);
 // ring index bits
 localparam PTR_BITS = $clog2(DEPTH);
 // beat index within a w_seg word
-localparam [15:0] SEG_MASK = SEG_BEATS - 1;
+localparam [15:0] SEG_MASK = SEG_BEATS[15:0] - 16'd1;
 // width of an ar_info / aw_info entry
 localparam INFO_BITS = 64 + 16 + 8 + 64;
 

@@ -40,6 +40,8 @@ module tb_axis_sink #(
 localparam BYTES = DATA_WIDTH / 8;
 // beats per buffer
 localparam BUF_BEATS = BUF_BYTES / BYTES;
+// the last beat index of a chunk, sized for `beat`
+localparam [15:0] LAST_BEAT = BUF_BEATS[15:0] - 16'd1;
 // chk_seg words per buffer
 localparam NSEG = BUF_BEATS / SEG_BEATS;
 // data bits of a chk_seg word (tkeep sits above them)
@@ -114,7 +116,7 @@ always @(posedge clk) begin
         if (s_axis_tvalid && s_axis_tready) begin
             chk_seg[word][lane * DATA_WIDTH +: DATA_WIDTH] <= s_axis_tdata;
             chk_seg[word][SEG_DATA_BITS + lane * BYTES +: BYTES] <= s_axis_tkeep;
-            if (s_axis_tlast || beat == BUF_BEATS - 1) begin
+            if (s_axis_tlast || beat == LAST_BEAT) begin
                 chk_info[slot] <= {s_axis_tuser, s_axis_tlast, beat + 16'd1};
                 chk_cnt <= chk_cnt + 32'd1;
                 beat <= 16'd0;

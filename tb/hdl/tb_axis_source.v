@@ -51,7 +51,7 @@ localparam BYTE_SHIFT = $clog2(BYTES);
 // slot index bits
 localparam PTR_BITS = $clog2(NBUF);
 // a whole beat's byte count, sized for `tail`
-localparam [BYTE_SHIFT:0] BYTES_W = BYTES;
+localparam [BYTE_SHIFT:0] BYTES_W = BYTES[BYTE_SHIFT:0];
 
 initial begin
     if (BUF_BYTES % (BYTES * SEG_BEATS) != 0) begin

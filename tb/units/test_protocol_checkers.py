@@ -47,6 +47,7 @@ from cocotbext.axi import (
 from tb.checkers.protocol import MangleMode, ProtocolChecker, ProtocolFinding
 from tb.checkers.protocol_rules import ProtocolRule as R
 from tb.errors import ProtocolViolation
+from tb.phase import PythonPhase
 from tb.units.axi_backend import pause_pattern
 from tb.units.common import CLOCK_NS, param, reset_dut, seeded_random, start_clock
 
@@ -92,9 +93,10 @@ class TB:
         self.width = param(dut, "DATA_WIDTH")
         self.nbytes = self.width // 8
         self.size = self.nbytes.bit_length() - 1
-        self.axi = ProtocolChecker(dut.u_axi_chk, "axi", self.log, record=True)
-        self.axil = ProtocolChecker(dut.u_axil_chk, "axil", self.log, record=True)
-        self.axis = ProtocolChecker(dut.u_axis_chk, "axis", self.log, record=True)
+        self.phase = PythonPhase(dut.clk, CLOCK_NS)
+        self.axi = ProtocolChecker(dut.u_axi_chk, "axi", self.phase, self.log, record=True)
+        self.axil = ProtocolChecker(dut.u_axil_chk, "axil", self.phase, self.log, record=True)
+        self.axis = ProtocolChecker(dut.u_axis_chk, "axis", self.phase, self.log, record=True)
         self.checkers = {"axi": self.axi, "axil": self.axil, "axis": self.axis}
         start_clock(dut.clk)
 
@@ -675,7 +677,7 @@ async def test_watcher_stops_the_test(dut) -> None:
     """Outside record mode the first violation raises ProtocolViolation and ends the test."""
     tb = TB(dut)
     await tb.reset()
-    ProtocolChecker(dut.u_axi_chk, "axi", tb.log).start()
+    ProtocolChecker(dut.u_axi_chk, "axi", tb.phase, tb.log).start()
     await tb.cycle(**aw(0x1FF8, 1, 0), s_axi_awvalid=1)
     tb.set(s_axi_awvalid=0)
     for _ in range(10):
