@@ -17,7 +17,11 @@ change only marks the watcher, and at the next falling edge, when every
 rising-edge update is settled in either simulator, the phase calls the marked
 services *in the order they were registered*. Coroutines woken by a service
 (through an ``Event`` or a queue) run after it, in the order the services woke
-them. Python's writes then land half a cycle before the rising edge that
+them. On ``tb_top`` the falling-edge look is done in Verilog
+(``tb/hdl/tb_py_notify.v``): one signal changes at the falling edge and says
+which sources changed, so Python wakes once per busy cycle and in source order
+(:data:`TB_TOP_SOURCES`); elsewhere each watched signal has a small coroutine
+and the phase awaits the falling edge itself. Python's writes then land half a cycle before the rising edge that
 samples them, the same edge as if written at the rising edge itself, so the
 rule costs no simulated cycle. Timers (:meth:`PythonPhase.sleep`) end a
 quarter period after an edge, never on one.
@@ -26,7 +30,7 @@ quarter period after an edge, never on one.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import cocotb
@@ -34,28 +38,48 @@ from cocotb.task import Task
 from cocotb.triggers import Event, FallingEdge, Timer
 from cocotb.utils import get_sim_time
 
+from tb.bfm.vector import read_uint, write_uint
 from tb.errors import TbError
 
-__all__ = ["InterruptLine", "PythonPhase", "Watch"]
+__all__ = ["TB_TOP_SOURCES", "InterruptLine", "PythonPhase", "Watch"]
+
+#: The sources of tb_top's notifier (``py_src`` in tb/hdl/tb_top.v), source 0 first: the
+#: signals the components watch, relative to tb_top. Their services run in this order.
+TB_TOP_SOURCES = (
+    "u_mon.counts",
+    "g_fast.u_mem.u_cap.counts",
+    "g_fast.u_tx_sink.count",
+    "g_fast.u_rx_src.consumed",
+    "g_fast.u_axil.rsp",
+    "u_axi_chk.violation",
+    "u_axil_chk.violation",
+    "u_tx_chk.violation",
+    "u_rx_chk.violation",
+    "irq",
+)
 
 
 class Watch:
     """One watched signal: ``service()`` runs at the falling edge after each change."""
 
     def __init__(self, phase: PythonPhase, signal: Any, service: Callable[[], object],
-                 name: str) -> None:
+                 name: str, source: int | None) -> None:
         self.phase = phase
         self.signal = signal
         self.service = service
         self.name = name
+        #: the notifier's source number, or None: a coroutine of its own watches the signal
+        self.source = source
         self.pending = False
-        self._task: Task[None] | None = cocotb.start_soon(self._run())
+        self._task: Task[None] | None = (
+            cocotb.start_soon(self._run()) if source is None else None
+        )
 
     async def _run(self) -> None:
         while True:
             await self.signal.value_change
             self.pending = True
-            self.phase._wake.set()
+            self.phase._request_edge()
 
     def cancel(self) -> None:
         """Stop watching (a pending service is dropped)."""
@@ -68,9 +92,15 @@ class Watch:
 
 
 class PythonPhase:
-    """The falling-edge scheduler of one clock (``clk``, period ``period_ns``)."""
+    """The falling-edge scheduler of one clock (``clk``, period ``period_ns``).
 
-    def __init__(self, clk: Any, period_ns: float) -> None:
+    ``notifier``: the toplevel that holds a ``tb_py_notify`` (``py_notify``,
+    ``py_changed``, ``py_want``) with ``sources`` (paths relative to it, source 0
+    first); see :meth:`for_tb_top`.
+    """
+
+    def __init__(self, clk: Any, period_ns: float, *, notifier: Any | None = None,
+                 sources: Sequence[str] = ()) -> None:
         if period_ns <= 0:
             raise TbError(f"clock period must be positive, not {period_ns} ns")
         self.clk = clk
@@ -79,19 +109,44 @@ class PythonPhase:
         self._waiters: list[tuple[tuple[int, ...], int, Event]] = []
         self._wake = Event()
         self._task: Task[None] | None = None
+        self._notify = self._changed = self._want = None
+        self._source_of: dict[str, int] = {}
+        self._want_written = 0
+        if notifier is not None:
+            self._notify = notifier.py_notify
+            self._changed = notifier.py_changed
+            self._want = notifier.py_want
+            for k, rel in enumerate(sources):
+                handle = notifier
+                try:
+                    for part in rel.split("."):
+                        handle = getattr(handle, part)
+                except AttributeError:
+                    continue  # not in this configuration (the fast models in reference mode)
+                self._source_of[handle._path] = k
+            write_uint(self._want, 0)
         #: Falling edges at which the phase ran services (a measure of Python's wake-ups).
         self.edges = 0
+
+    @classmethod
+    def for_tb_top(cls, dut: Any) -> PythonPhase:
+        """The phase of ``tb_top``, woken by its notifier."""
+        return cls(dut.clk, int(dut.CLK_PERIOD_NS.value), notifier=dut, sources=TB_TOP_SOURCES)
 
     # ------------------------------------------------------------------ set-up
     def watch(self, signal: Any, service: Callable[[], object], *, name: str = "") -> Watch:
         """Call ``service()`` at the falling edge after each change of ``signal``.
 
-        Services of one falling edge run in the order of their ``watch`` calls.
+        Services of one falling edge run in source order (:data:`TB_TOP_SOURCES`) on a
+        notifier, else in the order of their ``watch`` calls.
         """
-        w = Watch(self, signal, service, name or getattr(signal, "_path", repr(signal)))
+        path = getattr(signal, "_path", "")
+        w = Watch(self, signal, service, name or path or repr(signal),
+                  self._source_of.get(path))
         self._watches.append(w)
-        if self._task is None:
-            self._task = cocotb.start_soon(self._run())
+        if self._notify is not None:
+            self._watches.sort(key=lambda x: 99 if x.source is None else x.source)
+        self._start()
         return w
 
     def stop(self) -> None:
@@ -101,6 +156,23 @@ class PythonPhase:
         if self._task is not None:
             self._task.cancel()
             self._task = None
+
+    def _start(self) -> None:
+        if self._task is None:
+            self._task = cocotb.start_soon(
+                self._run_notified() if self._notify is not None else self._run())
+
+    def _request_edge(self) -> None:
+        """Something wants the next falling edge (a pending watch, a settled() waiter)."""
+        if self._want is not None:
+            self._set_want(1)
+        else:
+            self._wake.set()
+
+    def _set_want(self, value: int) -> None:
+        if value != self._want_written:
+            write_uint(self._want, value)
+            self._want_written = value
 
     # ----------------------------------------------------------------- waiting
     async def settled(self, order: tuple[int, ...] = ()) -> None:
@@ -114,9 +186,8 @@ class PythonPhase:
         """
         ev = Event()
         self._waiters.append((order, len(self._waiters), ev))
-        self._wake.set()
-        if self._task is None:
-            self._task = cocotb.start_soon(self._run())
+        self._start()
+        self._request_edge()
         await ev.wait()
 
     async def sleep(self, ns: float) -> None:
@@ -136,20 +207,34 @@ class PythonPhase:
         return (get_sim_time("ps") - self.period_ps // 2) / 1000
 
     # --------------------------------------------------------------- scheduler
+    def _serve(self, changed: int) -> None:
+        """Run the services of the sources in ``changed`` and the pending watches, then
+        release the settled() waiters."""
+        self.edges += 1
+        for w in list(self._watches):
+            if w.pending or (w.source is not None and changed >> w.source & 1):
+                w.pending = False
+                w.service()
+        waiters, self._waiters = sorted(self._waiters, key=lambda w: w[:2]), []
+        for _, _, ev in waiters:
+            ev.set()
+
     async def _run(self) -> None:
         while True:
             await self._wake.wait()
             await FallingEdge(self.clk)
             # whatever asked for this edge before it came is served now
             self._wake.clear()
-            self.edges += 1
-            for w in list(self._watches):
-                if w.pending:
-                    w.pending = False
-                    w.service()
-            waiters, self._waiters = sorted(self._waiters, key=lambda w: w[:2]), []
-            for _, _, ev in waiters:
-                ev.set()
+            self._serve(0)
+
+    async def _run_notified(self) -> None:
+        assert self._notify is not None and self._changed is not None
+        while True:
+            # py_notify changes at the falling edge itself, after every rising-edge update
+            await self._notify.value_change
+            self._serve(read_uint(self._changed))
+            if not self._waiters and not any(w.pending for w in self._watches):
+                self._set_want(0)
 
 
 class InterruptLine:

@@ -60,6 +60,7 @@ TB_HDL_SOURCES = (
     "tb_axi4_checker.v",
     "tb_axil_checker.v",
     "tb_axis_checker.v",
+    "tb_py_notify.v",
 )
 
 

@@ -133,8 +133,9 @@ def main(argv: list[str] | None = None) -> int:
         f"  wall: {s['wall_seconds']} s  ({s['payload_bytes_per_wall_second']} payload bytes/s)\n"
         f"  faults: {s['faults']}  leaks: {s['leaks']}  "
         f"partial-line write-backs: {s['partial_line_writebacks']}\n"
-        f"  checkers: {s['checked_bursts']} bursts and {s['checked_lines_written']} written "
-        f"cache lines checked, {s['violations']} violations; partial-line device writes "
+        f"  checkers: {s['checked_bursts']} bursts, {s['checked_lines_written']} written "
+        f"cache lines and {s['checked_descriptor_writes']} descriptor write-backs checked, "
+        f"{s['violations']} violations; partial-line device writes "
         f"{s['partial_line_writes']} (descriptor lines {s['partial_desc_line_writes']})"
     )
     if args.waves:

@@ -173,6 +173,7 @@ def build_verilator(
     build_dir = cache_root / f"{toplevel}-{key}"
     exe = build_dir / toplevel
     if exe.is_file() and (build_dir / ".complete").is_file():
+        os.utime(build_dir)  # recently used: kept by the pruning below
         return build_dir
     if build_dir.exists():
         shutil.rmtree(build_dir)
@@ -211,7 +212,20 @@ def build_verilator(
         if path.is_file() and path.name != toplevel and path.suffix in (".o", ".gch", ".a", ".d"):
             path.unlink()
     (build_dir / ".complete").write_text(key + "\n")
+    _prune(cache_root, toplevel)
     return build_dir
+
+
+#: Cached builds kept per toplevel (every width and bus-model kind the tests use fits).
+KEEP_BUILDS = 16
+
+
+def _prune(cache_root: Path, toplevel: str) -> None:
+    """Remove the least recently used builds of ``toplevel`` beyond :data:`KEEP_BUILDS`."""
+    builds = sorted(cache_root.glob(f"{toplevel}-*"), key=lambda p: p.stat().st_mtime,
+                    reverse=True)
+    for old in builds[KEEP_BUILDS:]:
+        shutil.rmtree(old, ignore_errors=True)
 
 
 def main(argv: Sequence[str]) -> int:

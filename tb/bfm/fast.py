@@ -31,7 +31,7 @@ from cocotb.utils import get_sim_time
 from tb.bfm.host_port import RESP_OKAY, HostBurstPort
 from tb.bfm.host_target import DmaHost
 from tb.bfm.monitor import AxiBurstMonitor
-from tb.bfm.vector import lsb_bits, pack_bits, read_uint, write_bytes
+from tb.bfm.vector import lsb_bits, pack_bits, read_uint, write_bytes, write_uint
 from tb.bus_events import ReadBurst, WriteBurst
 from tb.phase import PythonPhase, Watch
 from tb.scenario_config import ScenarioConfig
@@ -112,8 +112,8 @@ class FastMemory:
         counts = read_uint(self.capture.handle.counts)
         self._rd_n = counts & _M32
         self._wr_n = counts >> 32 & _M32
-        self._rd_filled.value = self._rd_n
-        self._wr_acked.value = self._wr_n
+        write_uint(self._rd_filled, self._rd_n)
+        write_uint(self._wr_acked, self._wr_n)
 
     def stop(self) -> None:
         self.capture.stop()
@@ -136,7 +136,7 @@ class FastMemory:
                 high=errors >> (s * self.seg_beats) & ((1 << self.seg_beats) - 1),
                 high_shift=self._seg_data_bits,
             )
-        self._rd_filled.value = self._rd_n
+        write_uint(self._rd_filled, self._rd_n)
         self.read_bursts += 1
         if errors:
             self.read_errors += 1
@@ -147,8 +147,8 @@ class FastMemory:
         self._wr_n = (n + 1) & _M32
         self._tick()
         resp = self.port.write(burst.start, burst.data, burst.strobe)
-        self._wr_resp[n % self.depth].value = resp
-        self._wr_acked.value = self._wr_n
+        write_uint(self._wr_resp[n % self.depth], resp)
+        write_uint(self._wr_acked, self._wr_n)
         self.write_bursts += 1
         if resp != RESP_OKAY:
             self.write_errors += 1
@@ -200,7 +200,7 @@ class FastAxiLiteMaster:
             self.start()
             self._seq = seq = (self._seq + 1) & 0xFFFF
             self._answered.clear()
-            self._req.value = seq << 49 | int(write) << 48 | 0xF << 44 | address << 32 | data
+            write_uint(self._req, seq << 49 | int(write) << 48 | 0xF << 44 | address << 32 | data)
             await self._answered.wait()
             rsp = self._answer
             self.accesses += 1
@@ -278,9 +278,9 @@ class FastStreamSource:
                 sb = self._seg_bytes
                 for s in range(-(-len(piece) // sb)):
                     write_bytes(self._buf_seg[slot * self.nseg + s], piece[s * sb : (s + 1) * sb])
-                self._buf_ctl[slot].value = int(tuser) << 25 | int(last) << 24 | len(piece)
+                write_uint(self._buf_ctl[slot], int(tuser) << 25 | int(last) << 24 | len(piece))
                 self._loaded = (self._loaded + 1) & _M32
-                self._loaded_h.value = self._loaded
+                write_uint(self._loaded_h, self._loaded)
             self.packets += 1
 
     async def idle(self) -> None:
@@ -322,7 +322,7 @@ class FastStreamSink:
     def start(self) -> None:
         if self._watch is None:
             self._seen = read_uint(self._count)
-            self._acked.value = self._seen
+            write_uint(self._acked, self._seen)
             self._watch = self.phase.watch(self._count, self.poll, name="bfm.tx_sink")
 
     def stop(self) -> None:
@@ -342,7 +342,7 @@ class FastStreamSink:
                 self.queue.put_nowait((b"".join(self._partial), bool(tuser)))
                 self._partial = []
                 self.packets += 1
-        self._acked.value = self._seen
+        write_uint(self._acked, self._seen)
 
     def _chunk(self, slot: int, beats: int) -> bytes:
         sd, sb = self._seg_data_bits, self._seg_bytes

@@ -9,6 +9,14 @@ sized for the largest packet.
 
 Bit strings come MSB first; ``'1'`` is ASCII 49, anything else (``0``, ``x``,
 ``z``) reads as 0.
+
+Reads and writes go straight to the simulator object under the cocotb handle
+(``handle._handle``, cocotb 2.1): no ``LogicArray`` is built for a read, and a
+write takes effect at once (no-delay) instead of waiting for cocotb's ReadWrite
+phase. That is right here, and only here, because the hand-off happens where
+Python acts (:mod:`tb.phase`: at a falling edge or between edges), never at the
+rising edge that samples the value; it saves a callback per write and about
+half of each read.
 """
 
 from __future__ import annotations
@@ -18,16 +26,26 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["lsb_bits", "pack_bits", "read_uint", "write_bytes"]
+__all__ = ["lsb_bits", "pack_bits", "read_uint", "write_bytes", "write_uint"]
 
 _ONE = 49
 # X, Z and friends read as 0, weak high as 1
 _TO_01 = str.maketrans({c: "0" for c in "xXzZuUwW-L"} | {"H": "1"})
+# cocotb's _GPISetAction.NO_DELAY: the value is in place when the call returns
+_NO_DELAY = 3
+
+
+def _binstr(handle: Any) -> str:
+    raw = getattr(handle, "_handle", None)
+    if raw is None:  # not a cocotb simulator handle (a test double)
+        return str(handle.value)
+    text: str = raw.get_signal_val_binstr()
+    return text
 
 
 def lsb_bits(handle: Any) -> npt.NDArray[np.bool_]:
     """The value of ``handle`` as booleans, index 0 = bit 0 (X and Z read as 0)."""
-    text = str(handle.value)
+    text = _binstr(handle)
     return np.frombuffer(text.encode("ascii"), np.uint8)[::-1] == _ONE
 
 
@@ -38,11 +56,26 @@ def pack_bits(bits: npt.NDArray[np.bool_]) -> bytes:
 
 def read_uint(handle: Any) -> int:
     """The value of ``handle`` as an unsigned int (X and Z read as 0)."""
-    text = str(handle.value)
+    text = _binstr(handle)
     try:
         return int(text, 2)
     except ValueError:
         return int(text.translate(_TO_01), 2)
+
+
+def write_uint(handle: Any, value: int) -> None:
+    """Put the unsigned ``value`` into ``handle`` now (zero-extended to its width)."""
+    raw = getattr(handle, "_handle", None)
+    if raw is None:  # not a cocotb simulator handle (a test double)
+        handle.value = value
+        return
+    width = len(handle)
+    if value < 0 or value >> width:
+        raise ValueError(f"{value:#x} does not fit the {width} bits of {handle._path}")
+    if width <= 32:
+        raw.set_signal_val_int(_NO_DELAY, value)
+    else:
+        raw.set_signal_val_binstr(_NO_DELAY, format(value, f"0{width}b"))
 
 
 def write_bytes(handle: Any, data: bytes | bytearray | memoryview, *, high: int = 0,
@@ -51,4 +84,4 @@ def write_bytes(handle: Any, data: bytes | bytearray | memoryview, *, high: int 
     value = int.from_bytes(data, "little")
     if high:
         value |= high << high_shift
-    handle.value = value
+    write_uint(handle, value)

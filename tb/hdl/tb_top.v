@@ -506,6 +506,48 @@ tb_axis_checker #(
     .violation_count(rx_violation_count)
 );
 
+// ------------------------------------------------------ Python's wake-up
+// tb/phase.py: py_notify changes at the falling edge after any of these sources
+// changed (bit k of py_changed for source k, source 0 listed last), and Python
+// runs their services in source order. Each line's comment is the signal Python
+// watches for it: tb.phase.TB_TOP_SOURCES lists the same, in the same order
+// (tests/test_phase.py). The fast bus models' sources are 0 in reference mode.
+localparam PY_SOURCES = 10;
+localparam PY_WIDTH = 65;
+wire [64:0] py_mem_counts;
+wire [31:0] py_tx_count;
+wire [31:0] py_rx_consumed;
+wire [49:0] py_axil_rsp;
+// written by Python (tb/phase.py): wake it at the next falling edge anyway
+reg         py_want;
+wire [31:0] py_notify;
+wire [PY_SOURCES-1:0] py_changed;
+initial py_want = 1'b0;
+
+wire [PY_SOURCES*PY_WIDTH-1:0] py_src = {
+    {{(PY_WIDTH - 1){1'b0}}, irq},                   // 9: irq
+    {{(PY_WIDTH - 1){1'b0}}, rx_violation},          // 8: u_rx_chk.violation
+    {{(PY_WIDTH - 1){1'b0}}, tx_violation},          // 7: u_tx_chk.violation
+    {{(PY_WIDTH - 1){1'b0}}, axil_violation},        // 6: u_axil_chk.violation
+    {{(PY_WIDTH - 1){1'b0}}, axi_violation},         // 5: u_axi_chk.violation
+    {{(PY_WIDTH - 50){1'b0}}, py_axil_rsp},          // 4: g_fast.u_axil.rsp
+    {{(PY_WIDTH - 32){1'b0}}, py_rx_consumed},       // 3: g_fast.u_rx_src.consumed
+    {{(PY_WIDTH - 32){1'b0}}, py_tx_count},          // 2: g_fast.u_tx_sink.count
+    py_mem_counts,                                   // 1: g_fast.u_mem.u_cap.counts
+    mon_counts                                       // 0: u_mon.counts
+};
+
+tb_py_notify #(
+    .SOURCES(PY_SOURCES),
+    .WIDTH(PY_WIDTH)
+) u_py_notify (
+    .clk(clk),
+    .src(py_src),
+    .want(py_want),
+    .notify(py_notify),
+    .changed(py_changed)
+);
+
 // ------------------------------------------------ reference-mode signals
 // Declared in both modes (so their names never move); used only when FAST = 0.
 reg [ID_WIDTH-1:0] ref_m_axi_awid;
@@ -678,7 +720,17 @@ if (FAST) begin : g_fast
         .s_axis_tready(m_axis_tx_tready),
         .s_axis_tuser(m_axis_tx_tuser)
     );
+
+    assign py_mem_counts = u_mem.cap_counts;
+    assign py_tx_count = u_tx_sink.count;
+    assign py_rx_consumed = u_rx_src.consumed;
+    assign py_axil_rsp = u_axil.rsp;
 end else begin : g_ref
+    assign py_mem_counts = 65'd0;
+    assign py_tx_count = 32'd0;
+    assign py_rx_consumed = 32'd0;
+    assign py_axil_rsp = 50'd0;
+
     // What the engine drives reaches cocotbext-axi through registers loaded at the
     // falling edge: the models sample right after a rising edge, where Icarus still
     // shows the values from before the edge and Verilator those from after it; a
