@@ -13,8 +13,10 @@
 //   gathered descriptors stay for the next packet.
 //   A descriptor with LEN 0 or > 16384 reports its error at once; when the
 //   writes already issued are done, the descriptors gathered before it are
-//   completed unused (WB_LEN 0, DONE) so completions stay in index order, it
-//   completes with DONE|ERR and its code, and the packet is dropped (counted).
+//   handed back unused with its error (WB_LEN 0, DONE|ERR, its code: a DONE
+//   with WB_LEN 0 and no error would tell the driver nothing it can act on)
+//   so completions stay in index order, it completes with DONE|ERR and its
+//   code, and the packet is dropped (counted).
 // Covered: for each buffer a write request of min(remaining, LEN) bytes at
 // ADDR, the bytes realigned to ADDR's lane (one dma_realign unit per buffer;
 // a packet beat that straddles two buffers is fed twice, once per part).
@@ -383,8 +385,10 @@ always @* begin
         end
         default: begin // X_BADW
             if (win_count != {WCW{1'b0}}) begin
-                // gathered before the bad one: handed back unused
-                dir_valid = win_out_valid;
+                // gathered before the bad one: handed back unused, with its error
+                dir_valid  = win_out_valid;
+                dir_status = STS_DONE | STS_ERR;
+                dir_err    = bad_code_reg;
                 if (win_out_valid && dir_ready) begin
                     win_out_ready = 1'b1;
                     win_sum_next  = win_sum_reg - {2'b00, w_len};

@@ -1,13 +1,15 @@
-"""Both bus-model kinds side by side on one seeded scenario (``make bench-bfm``).
+"""Both simulators and both bus-model kinds side by side on one seeded scenario (``make bench-bfm``).
 
-Runs ``tb.test_scenario`` on ``tb_top`` with FAST=0 (reference: cocotbext-axi,
-Python every beat) and FAST=1 (HDL transactors, Python once per burst or
-packet), one after the other, same seed, same traffic, checkers on, and prints
-for each: simulated cycles, payload bytes (TX + RX packets checked), bytes per
-cycle, wall seconds, payload bytes and bus beats (AXI4 R+W data beats plus
-AXI-Stream beats) per wall-second, and where the CPU went (Python callbacks vs
-the simulator); then the ratio fast / reference. The two runs must agree on
-every packet (content digests) and counter, else it fails.
+Runs ``tb.test_scenario`` on ``tb_top`` four times, same seed, same traffic,
+checkers on: Icarus and Verilator, each with the reference bus models
+(cocotbext-axi, Python every beat) and the fast ones (HDL transactors, Python
+once per burst or packet). For each run it prints simulated cycles, payload
+bytes (TX + RX packets checked), wall seconds, payload bytes and simulated
+cycles per wall-second, bus beats per wall-second, and where the time went
+(Python callbacks against the simulator); then the ratios: fast / reference
+under each simulator, Verilator / Icarus for each kind. All four runs must
+agree on every packet (content digests) and counter, and the two simulators
+on the cycle count, else it fails.
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tb.runner import (
+    BUILD_ROOT,
+    SIMULATORS,
     SYSTEM_TOPLEVEL,
     SimFailed,
     bfm_parameters,
@@ -38,15 +42,17 @@ AGREE = (
 )
 
 
-def run(bfm: str, cfg: ScenarioConfig, data_width: int) -> dict[str, object]:
+def run(simulator: str, bfm: str, cfg: ScenarioConfig, data_width: int) -> dict[str, object]:
     t0 = time.monotonic()
     test_dir = run_sim(
         toplevel=SYSTEM_TOPLEVEL,
         test_module="tb.test_scenario",
-        build_name=f"bench_bfm_{bfm}",
+        build_name=f"bench_bfm_{simulator}_{bfm}",
         sources=system_sources(),
         parameters={"DATA_WIDTH": data_width, **bfm_parameters(bfm)},
         extra_env={**cfg.to_env(), **QUIET},
+        simulator=simulator,
+        log_file=BUILD_ROOT / f"bench_bfm_{simulator}_{bfm}" / "sim.log",
     )
     s = read_summary(test_dir)
     s["process_seconds"] = round(time.monotonic() - t0, 2)
@@ -56,6 +62,7 @@ def run(bfm: str, cfg: ScenarioConfig, data_width: int) -> dict[str, object]:
     s["payload_bytes"] = payload
     s["beats"] = beats
     s["beats_per_wall_second"] = round(beats / wall)
+    s["cycles_per_wall_second"] = round(int(s["cycles"]) / wall)  # type: ignore[call-overload]
     py = s.get("python_cpu_seconds")
     s["sim_cpu_seconds"] = None if py is None else round(float(s["cpu_seconds"]) - float(py), 2)  # type: ignore[arg-type]
     return s
@@ -67,17 +74,21 @@ ROWS = [
     ("payload bytes / cycle", "bytes_per_cycle", "{:.2f}"),
     ("wall seconds (test body)", "wall_seconds", "{:.2f}"),
     ("payload bytes / wall-s", "payload_bytes_per_wall_second", "{:,}"),
+    ("simulated cycles / wall-s", "cycles_per_wall_second", "{:,}"),
     ("bus beats (AXI4 R+W, streams)", "beats", "{:,}"),
     ("beats / wall-s", "beats_per_wall_second", "{:,}"),
     ("CPU seconds", "cpu_seconds", "{:.2f}"),
-    ("  of which Python callbacks", "python_cpu_seconds", "{:.2f}"),
-    ("  of which simulator (Icarus)", "sim_cpu_seconds", "{:.2f}"),
+    ("  Python callbacks (wall)", "python_cpu_seconds", "{:.2f}"),
+    ("  the rest: the simulator", "sim_cpu_seconds", "{:.2f}"),
     ("process wall (build+run)", "process_seconds", "{:.2f}"),
 ]
 
 
 def _fmt(fmt: str, value: object) -> str:
     return "-" if value is None else fmt.format(value)
+
+
+KINDS = [(sim, bfm) for sim in SIMULATORS for bfm in ("reference", "fast")]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -89,39 +100,49 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-checkers", action="store_true", help="run without bus checkers")
     args = parser.parse_args(argv)
 
-    results: dict[str, dict[str, object]] = {}
-    for bfm in ("reference", "fast"):
+    results: dict[tuple[str, str], dict[str, object]] = {}
+    for sim, bfm in KINDS:
         cfg = ScenarioConfig(seed=args.seed, tx_packets=args.tx, rx_packets=args.rx, bfm=bfm,
                              checkers=not args.no_checkers)
-        print(f"bench-bfm: {bfm:9s} seed {args.seed}, {args.tx} TX + {args.rx} RX packets, "
-              f"DATA_WIDTH {args.data_width}, checkers {'off' if args.no_checkers else 'on'} ...",
-              flush=True)
+        print(f"bench-bfm: {sim:9s} {bfm:9s} seed {args.seed}, {args.tx} TX + {args.rx} RX "
+              f"packets, DATA_WIDTH {args.data_width}, checkers "
+              f"{'off' if args.no_checkers else 'on'} ...", flush=True)
         try:
-            results[bfm] = run(bfm, cfg, args.data_width)
+            results[sim, bfm] = run(sim, bfm, cfg, args.data_width)
         except SimFailed as exc:
-            print(f"FAILED ({bfm}): {exc}", file=sys.stderr)
+            print(f"FAILED ({sim}, {bfm}): {exc}", file=sys.stderr)
             return 1
 
-    ref, fast = results["reference"], results["fast"]
-    print(f"\n{'':32s}{'reference':>14s}{'fast':>14s}{'fast/ref':>10s}")
+    heads = [f"{sim[:4]}/{bfm[:4]}" for sim, bfm in KINDS]
+    print(f"\n{'':30s}" + "".join(f"{h:>13s}" for h in heads))
     for label, key, fmt in ROWS:
-        r, f = ref.get(key), fast.get(key)
-        ratio = ""
-        if isinstance(r, (int, float)) and isinstance(f, (int, float)) and r:
-            ratio = f"{f / r:.2f}x"
-        print(f"{label:32s}{_fmt(fmt, r):>14s}{_fmt(fmt, f):>14s}{ratio:>10s}")
-    py_r, py_f = ref.get("python_cpu_seconds"), fast.get("python_cpu_seconds")
-    if isinstance(py_r, float) and isinstance(py_f, float) and py_f:
-        print(f"\nPython CPU per payload byte: reference / fast = {py_r / py_f:.1f}x")
-    speed = float(fast["payload_bytes_per_wall_second"]) / float(  # type: ignore[arg-type]
-        ref["payload_bytes_per_wall_second"])  # type: ignore[arg-type]
-    print(f"payload bytes per wall-second: fast / reference = {speed:.2f}x (target >= 10x)")
+        print(f"{label:30s}" + "".join(f"{_fmt(fmt, results[k].get(key)):>13s}" for k in KINDS))
 
-    differ = {k: (ref[k], fast[k]) for k in AGREE if ref[k] != fast[k]}
+    def ratio(a: tuple[str, str], b: tuple[str, str]) -> float:
+        return float(results[a]["payload_bytes_per_wall_second"]) / float(  # type: ignore[arg-type]
+            results[b]["payload_bytes_per_wall_second"])  # type: ignore[arg-type]
+
+    print("\npayload bytes per wall-second:")
+    for sim in SIMULATORS:
+        target = " (target >= 10x)" if sim == "verilator" else ""
+        print(f"  {sim:9s} fast / reference = {ratio((sim, 'fast'), (sim, 'reference')):6.2f}x"
+              f"{target}")
+    for bfm in ("reference", "fast"):
+        print(f"  {bfm:9s} verilator / icarus = "
+              f"{ratio(('verilator', bfm), ('icarus', bfm)):6.2f}x")
+
+    first = results[KINDS[0]]
+    differ = {f"{k} {key}": (first[key], r[key]) for k, r in results.items() for key in AGREE
+              if r[key] != first[key]}
+    for bfm in ("reference", "fast"):
+        a, b = results["icarus", bfm], results["verilator", bfm]
+        if a["cycles"] != b["cycles"]:
+            differ[f"{bfm} cycles"] = (a["cycles"], b["cycles"])
     if differ:
-        print(f"FAILED: the two kinds disagree: {differ}", file=sys.stderr)
+        print(f"FAILED: the runs disagree: {differ}", file=sys.stderr)
         return 1
-    print("both kinds: same packets (digests), counters, 0 faults, 0 leaks")
+    print("all four runs: same packets (digests), counters, 0 faults, 0 leaks; "
+          "the simulators agree on the cycles")
     return 0
 
 

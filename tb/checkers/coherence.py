@@ -53,7 +53,7 @@ class CoherenceChecker:
                 lo = max(la_line, burst.start)
                 hi = min(la_line + L, burst.end)
                 mask = line_mask(dirty, hi - lo, lo - la_line)
-                stale = mask & np.isin(self.ownership.state(lo, hi - lo), CAN_READ)
+                stale = mask & CAN_READ[self.ownership.state(lo, hi - lo)]
                 if stale.any():
                     la = lo + int(np.flatnonzero(stale)[0])
                     self.log.report(Finding(

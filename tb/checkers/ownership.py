@@ -37,10 +37,17 @@ class Owner(enum.IntEnum):
                 Access.READ_WRITE: cls.DEVICE_RW}[access]
 
 
-#: Owner codes under which the device may read, may write, and under which the CPU has a say.
-CAN_READ = np.array([Owner.DEVICE_READ, Owner.DEVICE_RW], np.uint8)
-CAN_WRITE = np.array([Owner.DEVICE_WRITE, Owner.DEVICE_RW], np.uint8)
-CPU_SIDE = np.array([Owner.CPU, Owner.UNTRACKED], np.uint8)
+def _table(*owners: Owner) -> npt.NDArray[np.bool_]:
+    table = np.zeros(256, bool)
+    table[list(owners)] = True
+    return table
+
+
+#: Lookup tables indexed by owner code (``CAN_READ[state]`` is a bool array shaped like
+#: ``state``): the device may read, may write; the CPU has a say.
+CAN_READ = _table(Owner.DEVICE_READ, Owner.DEVICE_RW)
+CAN_WRITE = _table(Owner.DEVICE_WRITE, Owner.DEVICE_RW)
+CPU_SIDE = _table(Owner.CPU, Owner.UNTRACKED)
 
 
 def pa_of(host: Host, la: int) -> int | None:

@@ -69,7 +69,7 @@ class TearingChecker:
                 continue
             pa = pa_of(self.host, la)
             if not wrote.all():
-                cpu = ~wrote & np.isin(self.ownership.state(la, L), CPU_SIDE)
+                cpu = ~wrote & CPU_SIDE[self.ownership.state(la, L)]
                 if cpu.any():
                     other = la + int(np.flatnonzero(cpu)[0])
                     self.log.report(Finding(

@@ -64,7 +64,7 @@ class TranslationChecker:
         if m is None:
             return
         state = self.ownership.state(burst.start, burst.end - burst.start)
-        usable = np.isin(state, CAN_READ).reshape(burst.beats, burst.beat_bytes).any(axis=1)
+        usable = CAN_READ[state].reshape(burst.beats, burst.beat_bytes).any(axis=1)
         if not usable.all():
             beat = int(np.flatnonzero(~usable)[0])
             la = burst.start + beat * burst.beat_bytes
@@ -86,7 +86,7 @@ class TranslationChecker:
         if m is None:
             return
         state = self.ownership.state(burst.start, burst.end - burst.start)
-        bad = burst.strobe & ~np.isin(state, CAN_WRITE)
+        bad = burst.strobe & ~CAN_WRITE[state]
         if bad.any():
             off = int(np.flatnonzero(bad)[0])
             la = burst.start + off
