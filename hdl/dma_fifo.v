@@ -77,41 +77,48 @@ assign out_valid = out_valid_reg;
 assign out_data  = out_sel_reg ? ram_q_reg : bypass_reg;
 assign count     = count_reg;
 
-// One clocked process, each register touched only when it changes: a FIFO sits
-// idle most cycles, and a simulator pays for every statement it runs.
-always @(posedge clk) begin
-    if (write) begin
-        mem[wr_ptr_reg[AW-1:0]] <= in_data;
-    end
-    if (load) begin
-        ram_q_reg <= mem[rd_ptr_reg[AW-1:0]];
-    end
-    if (bypass) begin
-        bypass_reg <= in_data;
-    end
-    if (load || bypass) begin
-        out_sel_reg <= load;
-    end
+// anything to do this cycle (a write or a bypass is a push)
+wire touch      = push || pop || load || rst || clear;
 
-    if (rst || clear) begin
-        wr_ptr_reg    <= {AW+1{1'b0}};
-        rd_ptr_reg    <= {AW+1{1'b0}};
-        count_reg     <= {AW+1{1'b0}};
-        out_valid_reg <= 1'b0;
-    end else begin
+// One clocked process, each register touched only when it changes, and nothing
+// evaluated at all in a cycle without a push, pop or load: a FIFO sits idle most
+// cycles, and Icarus pays for every statement it runs (each read of a signal in
+// a procedural block costs about as much as a small continuous assignment).
+always @(posedge clk) begin
+    if (touch) begin
         if (write) begin
-            wr_ptr_reg <= wr_ptr_reg + 1'b1;
+            mem[wr_ptr_reg[AW-1:0]] <= in_data;
         end
         if (load) begin
-            rd_ptr_reg <= rd_ptr_reg + 1'b1;
+            ram_q_reg <= mem[rd_ptr_reg[AW-1:0]];
+        end
+        if (bypass) begin
+            bypass_reg <= in_data;
         end
         if (load || bypass) begin
-            out_valid_reg <= 1'b1;
-        end else if (pop) begin
-            out_valid_reg <= 1'b0;
+            out_sel_reg <= load;
         end
-        if (push != pop) begin
-            count_reg <= push ? count_reg + 1'b1 : count_reg - 1'b1;
+
+        if (rst || clear) begin
+            wr_ptr_reg    <= {AW+1{1'b0}};
+            rd_ptr_reg    <= {AW+1{1'b0}};
+            count_reg     <= {AW+1{1'b0}};
+            out_valid_reg <= 1'b0;
+        end else begin
+            if (write) begin
+                wr_ptr_reg <= wr_ptr_reg + 1'b1;
+            end
+            if (load) begin
+                rd_ptr_reg <= rd_ptr_reg + 1'b1;
+            end
+            if (load || bypass) begin
+                out_valid_reg <= 1'b1;
+            end else if (pop) begin
+                out_valid_reg <= 1'b0;
+            end
+            if (push != pop) begin
+                count_reg <= push ? count_reg + 1'b1 : count_reg - 1'b1;
+            end
         end
     end
 end
