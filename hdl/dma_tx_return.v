@@ -118,58 +118,49 @@ localparam [2:0] R_DRAIN  = 3'd3;  // dropping everything still queued
 localparam [2:0] R_HALT   = 3'd4;  // stopped after an error, until clear
 
 reg [2:0]  ret_state_reg, ret_state_next;
-reg [11:0] beat_reg, beat_next;         // beat of the head entry
-reg        pkt_open_reg, pkt_open_next; // bytes of an unfinished packet went to the realigner
-reg [3:0]  units_reg, units_next;
-reg        halt_reg, halt_next;
-reg        close_err_reg, close_err_next;
-reg [7:0]  e_code_reg, e_code_next;
-reg [15:0] e_index_reg, e_index_next;
-reg        err_valid_reg, err_valid_next;
-reg        cpl_valid_reg, cpl_valid_next;
-reg [15:0] cpl_index_reg, cpl_index_next;
-reg [15:0] cpl_wb_len_reg, cpl_wb_len_next;
-reg [7:0]  cpl_status_reg, cpl_status_next;
-reg [7:0]  cpl_err_reg, cpl_err_next;
+reg [11:0] beat_reg;                    // beat of the head entry
+reg        pkt_open_reg;                // bytes of an unfinished packet went to the realigner
+reg [3:0]  units_reg;
+reg        halt_reg;
+reg        close_err_reg;
+reg [7:0]  e_code_reg;
+reg [15:0] e_index_reg;
+reg        err_valid_reg;
+reg        cpl_valid_reg;
+reg [15:0] cpl_index_reg;
+reg [15:0] cpl_wb_len_reg;
+reg [7:0]  cpl_status_reg;
+reg [7:0]  cpl_err_reg;
 
-reg          q_ready_int;
-reg          d_ready_int;
-reg          ra_valid_int;
-reg [LW-1:0] ra_lo_int;
-reg [LW:0]   ra_hi_int;
-reg          ra_end_int;
-reg          ra_user_int;
-reg          cpl_free;
-reg          first_beat;
-reg          last_beat;
-reg          unit_fed;
+// Simulation speed: the state machine below computes only the handshakes, the
+// next state and a few strobes; every other register is loaded under its strobe
+// in the clocked block, and the lane bounds are continuous assignments. Icarus
+// re-runs a combinational block in full whenever any of its inputs changes (here:
+// every beat), and pays for each signal it reads or writes there.
+reg        q_ready_int;
+reg        d_ready_int;
+reg        ra_valid_int;
+reg        cpl_load;      // a completion goes into the completion register
+reg        err_load;      // an error: halt, latch its code and index, close with tuser
+reg        stop_close;    // `run` dropped in the middle of a packet: close it
+
+wire closing    = ret_state_reg == R_CLOSE;
+wire cpl_free   = !cpl_valid_reg || cpl_ready;
+wire first_beat = beat_reg == 12'd0;
+wire last_beat  = beat_reg == q_beats - 12'd1;
+// a beat goes into the realigner (a data beat, or the empty beat closing a packet)
+wire feed       = ra_valid_int && ra_ready;
+// a packet or unit ends in the realigner with this beat
+wire unit_fed   = feed && ra_end;
 
 always @* begin
-    ret_state_next  = ret_state_reg;
-    beat_next       = beat_reg;
-    pkt_open_next   = pkt_open_reg;
-    halt_next       = halt_reg;
-    close_err_next  = close_err_reg;
-    e_code_next     = e_code_reg;
-    e_index_next    = e_index_reg;
-    err_valid_next  = 1'b0;
-    cpl_valid_next  = cpl_valid_reg && !cpl_ready;
-    cpl_index_next  = cpl_index_reg;
-    cpl_wb_len_next = cpl_wb_len_reg;
-    cpl_status_next = cpl_status_reg;
-    cpl_err_next    = cpl_err_reg;
-
-    cpl_free     = !cpl_valid_reg || cpl_ready;
-    first_beat   = beat_reg == 12'd0;
-    last_beat    = beat_reg == q_beats - 12'd1;
-    q_ready_int  = 1'b0;
-    d_ready_int  = 1'b0;
-    ra_valid_int = 1'b0;
-    ra_lo_int    = first_beat ? q_lo : {LW{1'b0}};
-    ra_hi_int    = last_beat ? q_hi : LANE_END;
-    ra_end_int   = last_beat && q_last && q_eop;
-    ra_user_int  = 1'b0;
-    unit_fed     = 1'b0;
+    ret_state_next = ret_state_reg;
+    q_ready_int    = 1'b0;
+    d_ready_int    = 1'b0;
+    ra_valid_int   = 1'b0;
+    cpl_load       = 1'b0;
+    err_load       = 1'b0;
+    stop_close     = 1'b0;
 
     case (ret_state_reg)
         R_RUN: begin
@@ -177,50 +168,29 @@ always @* begin
                 case (q_kind)
                     K_NOP: begin
                         if (cpl_free) begin
-                            q_ready_int     = 1'b1;
-                            cpl_valid_next  = 1'b1;
-                            cpl_index_next  = q_index;
-                            cpl_wb_len_next = 16'd0;
-                            cpl_status_next = STS_DONE;
-                            cpl_err_next    = ERR_NONE;
+                            q_ready_int = 1'b1;
+                            cpl_load    = 1'b1;
                         end
                     end
                     K_DATA: begin
                         if (d_valid && d_err) begin
-                            halt_next      = 1'b1;
-                            e_code_next    = ERR_DATA_READ;
-                            e_index_next   = q_index;
-                            close_err_next = 1'b1;
+                            err_load       = 1'b1;
                             ret_state_next = pkt_open_reg ? R_CLOSE : R_ERRCPL;
                         end else if (d_valid) begin
                             // the last beat of a descriptor needs room for its completion
                             ra_valid_int = !(last_beat && q_last) || cpl_free;
                             if (ra_valid_int && ra_ready) begin
-                                d_ready_int   = 1'b1;
-                                pkt_open_next = !ra_end_int;
-                                unit_fed      = ra_end_int;
+                                d_ready_int = 1'b1;
                                 if (last_beat) begin
                                     q_ready_int = 1'b1;
-                                    beat_next   = 12'd0;
-                                    if (q_last) begin
-                                        cpl_valid_next  = 1'b1;
-                                        cpl_index_next  = q_index;
-                                        cpl_wb_len_next = q_len;
-                                        cpl_status_next = STS_DONE | (q_eop ? STS_EOP : 8'd0);
-                                        cpl_err_next    = ERR_NONE;
-                                    end
-                                end else begin
-                                    beat_next = beat_reg + 12'd1;
+                                    cpl_load    = q_last;
                                 end
                             end
                         end
                     end
                     K_ZERO, K_LONG: begin
                         q_ready_int    = 1'b1;
-                        halt_next      = 1'b1;
-                        e_code_next    = (q_kind == K_ZERO) ? ERR_ZERO_LEN : ERR_TOO_LONG;
-                        e_index_next   = q_index;
-                        close_err_next = 1'b1;
+                        err_load       = 1'b1;
                         ret_state_next = pkt_open_reg ? R_CLOSE : R_ERRCPL;
                     end
                     default: begin
@@ -228,31 +198,20 @@ always @* begin
                 endcase
             end else if (!run && pkt_open_reg && q_empty && issue_idle) begin
                 // the ring stopped in the middle of a packet
-                close_err_next = 1'b0;
+                stop_close     = 1'b1;
                 ret_state_next = R_CLOSE;
             end
         end
         R_CLOSE: begin
             ra_valid_int = 1'b1;
-            ra_lo_int    = {LW{1'b0}};
-            ra_hi_int    = {LW+1{1'b0}};
-            ra_end_int   = 1'b1;
-            ra_user_int  = 1'b1;
             if (ra_ready) begin
-                pkt_open_next  = 1'b0;
-                unit_fed       = 1'b1;
                 ret_state_next = close_err_reg ? R_ERRCPL : R_RUN;
             end
         end
         R_ERRCPL: begin
             if (cpl_free) begin
-                cpl_valid_next  = 1'b1;
-                cpl_index_next  = e_index_reg;
-                cpl_wb_len_next = 16'd0;
-                cpl_status_next = STS_DONE | STS_ERR;
-                cpl_err_next    = e_code_reg;
-                err_valid_next  = 1'b1;
-                ret_state_next  = R_DRAIN;
+                cpl_load       = 1'b1;
+                ret_state_next = R_DRAIN;
             end
         end
         R_DRAIN: begin
@@ -260,12 +219,7 @@ always @* begin
                 if (q_kind == K_DATA) begin
                     if (d_valid) begin
                         d_ready_int = 1'b1;
-                        if (last_beat) begin
-                            q_ready_int = 1'b1;
-                            beat_next   = 12'd0;
-                        end else begin
-                            beat_next = beat_reg + 12'd1;
-                        end
+                        q_ready_int = last_beat;
                     end
                 end else begin
                     q_ready_int = 1'b1;
@@ -277,23 +231,37 @@ always @* begin
         default: begin // R_HALT
         end
     endcase
-
-    units_next = units_reg;
-    if (unit_fed && !unit_done) begin
-        units_next = units_reg + 4'd1;
-    end else if (unit_done && !unit_fed) begin
-        units_next = units_reg - 4'd1;
-    end
 end
 
 always @(posedge clk) begin
-    close_err_reg   <= close_err_next;
-    e_code_reg      <= e_code_next;
-    e_index_reg     <= e_index_next;
-    cpl_index_reg   <= cpl_index_next;
-    cpl_wb_len_reg  <= cpl_wb_len_next;
-    cpl_status_reg  <= cpl_status_next;
-    cpl_err_reg     <= cpl_err_next;
+    // error: its code and index, and whether a packet must be closed first
+    if (err_load) begin
+        e_code_reg    <= (q_kind == K_DATA) ? ERR_DATA_READ
+                         : ((q_kind == K_ZERO) ? ERR_ZERO_LEN : ERR_TOO_LONG);
+        e_index_reg   <= q_index;
+        close_err_reg <= 1'b1;
+    end else if (stop_close) begin
+        close_err_reg <= 1'b0;
+    end
+    // completion register contents
+    if (cpl_load) begin
+        if (ret_state_reg == R_ERRCPL) begin
+            cpl_index_reg  <= e_index_reg;
+            cpl_wb_len_reg <= 16'd0;
+            cpl_status_reg <= STS_DONE | STS_ERR;
+            cpl_err_reg    <= e_code_reg;
+        end else if (q_kind == K_NOP) begin
+            cpl_index_reg  <= q_index;
+            cpl_wb_len_reg <= 16'd0;
+            cpl_status_reg <= STS_DONE;
+            cpl_err_reg    <= ERR_NONE;
+        end else begin
+            cpl_index_reg  <= q_index;
+            cpl_wb_len_reg <= q_len;
+            cpl_status_reg <= STS_DONE | (q_eop ? STS_EOP : 8'd0);
+            cpl_err_reg    <= ERR_NONE;
+        end
+    end
 
     if (rst || clear) begin
         ret_state_reg <= R_RUN;
@@ -305,12 +273,25 @@ always @(posedge clk) begin
         cpl_valid_reg <= 1'b0;
     end else begin
         ret_state_reg <= ret_state_next;
-        beat_reg      <= beat_next;
-        pkt_open_reg  <= pkt_open_next;
-        units_reg     <= units_next;
-        halt_reg      <= halt_next;
-        err_valid_reg <= err_valid_next;
-        cpl_valid_reg <= cpl_valid_next;
+        if (d_ready_int) begin
+            beat_reg <= last_beat ? 12'd0 : beat_reg + 12'd1;
+        end
+        if (feed) begin
+            pkt_open_reg <= !ra_end;
+        end
+        if (unit_fed != unit_done) begin
+            units_reg <= unit_fed ? units_reg + 4'd1 : units_reg - 4'd1;
+        end
+        if (err_load) begin
+            halt_reg <= 1'b1;
+        end
+        // the failed descriptor's completion reports the ring error
+        if (err_valid_reg || cpl_load) begin
+            err_valid_reg <= cpl_load && ret_state_reg == R_ERRCPL;
+        end
+        if (cpl_load || cpl_ready) begin
+            cpl_valid_reg <= cpl_load;
+        end
     end
 end
 
@@ -318,11 +299,11 @@ assign q_ready    = q_ready_int;
 assign d_ready    = d_ready_int;
 assign ra_valid   = ra_valid_int;
 // a closing beat carries no bytes; zeros keep unused lanes defined
-assign ra_data    = (ret_state_reg == R_CLOSE) ? {DATA_WIDTH{1'b0}} : d_data;
-assign ra_lo      = ra_lo_int;
-assign ra_hi      = ra_hi_int;
-assign ra_end     = ra_end_int;
-assign ra_user    = ra_user_int;
+assign ra_data    = closing ? {DATA_WIDTH{1'b0}} : d_data;
+assign ra_lo      = (first_beat && !closing) ? q_lo : {LW{1'b0}};
+assign ra_hi      = closing ? {LW+1{1'b0}} : (last_beat ? q_hi : LANE_END);
+assign ra_end     = closing || (last_beat && q_last && q_eop);
+assign ra_user    = closing;
 assign cpl_valid  = cpl_valid_reg;
 assign cpl_index  = cpl_index_reg;
 assign cpl_wb_len = cpl_wb_len_reg;
