@@ -118,16 +118,16 @@ localparam [0:0] I_IDLE  = 1'b0;  // taking the next descriptor
 localparam [0:0] I_CHUNK = 1'b1;  // requesting the chunks of a data descriptor
 
 reg [0:0]     issue_state_reg, issue_state_next;
-reg           halted_reg, halted_next;       // a bad descriptor was queued
-reg [16:0]    credit_reg, credit_next;
-reg [63:0]    cur_addr_reg, cur_addr_next;
-reg [15:0]    rem_reg, rem_next;
-reg [15:0]    len_reg, len_next;
-reg [15:0]    index_reg, index_next;
-reg           eop_reg, eop_next;
-reg           req_valid_reg, req_valid_next;
-reg [63:0]    req_addr_reg, req_addr_next;
-reg [15:0]    req_len_reg, req_len_next;
+reg           halted_reg;                    // a bad descriptor was queued
+reg [16:0]    credit_reg;
+reg [63:0]    cur_addr_reg;
+reg [15:0]    rem_reg;
+reg [15:0]    len_reg;
+reg [15:0]    index_reg;
+reg           eop_reg;
+reg           req_valid_reg;
+reg [63:0]    req_addr_reg;
+reg [15:0]    req_len_reg;
 
 // descriptor fields
 wire [63:0] d_addr = d_desc[DESC_ADDR_LSB +: DESC_ADDR_BITS];
@@ -163,41 +163,27 @@ end
 // only the beat count of the sum is used
 wire [16:0] unused_c_sum = c_sum;
 
+// Simulation speed: the state machine computes the handshakes, the next state
+// and three strobes; the descriptor, chunk and credit registers are loaded in the
+// clocked block under those strobes, and the queue entry is a continuous
+// assignment. Icarus re-runs an always block in full whenever any of its inputs
+// changes (the credits change with every beat) and pays per statement.
 reg             d_ready_int;
 reg             q_valid_int;
-reg [1:0]       q_kind_int;
-reg [15:0]      q_index_int;
-reg [15:0]      q_len_int;
-reg             q_eop_int;
-reg             q_last_int;
-reg [LW-1:0]    q_lo_int;
-reg [LW:0]      q_hi_int;
-reg [BEAT_W-1:0] q_beats_int;
-reg             chunk_go;
+reg             dl_entry;      // a data-less entry (NOP, LEN 0, LEN too long) is offered
+reg             desc_take;     // a data descriptor is popped
+reg             chunk_go;      // a chunk is requested and queued
+
+// the credits cover the next chunk
+wire credit_ok = credit_reg >= {{17-BEAT_W{1'b0}}, c_beats};
 
 always @* begin
     issue_state_next = issue_state_reg;
-    halted_next      = halted_reg;
-    cur_addr_next    = cur_addr_reg;
-    rem_next         = rem_reg;
-    len_next         = len_reg;
-    index_next       = index_reg;
-    eop_next         = eop_reg;
-    req_valid_next   = req_valid_reg && !req_ready;
-    req_addr_next    = req_addr_reg;
-    req_len_next     = req_len_reg;
-
-    d_ready_int  = 1'b0;
-    q_valid_int  = 1'b0;
-    q_kind_int   = K_DATA;
-    q_index_int  = index_reg;
-    q_len_int    = len_reg;
-    q_eop_int    = eop_reg;
-    q_last_int   = c_last;
-    q_lo_int     = c_lo;
-    q_hi_int     = c_hi;
-    q_beats_int  = c_beats;
-    chunk_go     = 1'b0;
+    d_ready_int      = 1'b0;
+    q_valid_int      = 1'b0;
+    dl_entry         = 1'b0;
+    desc_take        = 1'b0;
+    chunk_go         = 1'b0;
 
     case (issue_state_reg)
         I_IDLE: begin
@@ -205,25 +191,11 @@ always @* begin
                 if (d_nop || d_zero || d_long) begin
                     // data-less entry, straight into the queue
                     q_valid_int = 1'b1;
-                    q_kind_int  = d_nop ? K_NOP : (d_zero ? K_ZERO : K_LONG);
-                    q_index_int = d_index;
-                    q_len_int   = 16'd0;
-                    q_eop_int   = d_ctrl[DESC_CTRL_EOP];
-                    q_last_int  = 1'b1;
-                    q_beats_int = {BEAT_W{1'b0}};
-                    if (q_ready) begin
-                        d_ready_int = 1'b1;
-                        if (!d_nop) begin
-                            halted_next = 1'b1;
-                        end
-                    end
+                    dl_entry    = 1'b1;
+                    d_ready_int = q_ready;
                 end else begin
                     d_ready_int      = 1'b1;
-                    cur_addr_next    = d_addr;
-                    rem_next         = d_len;
-                    len_next         = d_len;
-                    index_next       = d_index;
-                    eop_next         = d_ctrl[DESC_CTRL_EOP];
+                    desc_take        = 1'b1;
                     issue_state_next = I_CHUNK;
                 end
             end
@@ -231,39 +203,32 @@ always @* begin
         default: begin // I_CHUNK
             if (halt) begin
                 issue_state_next = I_IDLE;
-            end else if ((!req_valid_reg || req_ready) && q_ready
-                         && credit_reg >= {{17-BEAT_W{1'b0}}, c_beats}) begin
-                chunk_go       = 1'b1;
-                q_valid_int    = 1'b1;
-                req_valid_next = 1'b1;
-                req_addr_next  = cur_addr_reg;
-                req_len_next   = clen;
-                cur_addr_next  = cur_addr_reg + {48'd0, clen};
-                rem_next       = rem_reg - clen;
+            end else if ((!req_valid_reg || req_ready) && q_ready && credit_ok) begin
+                chunk_go    = 1'b1;
+                q_valid_int = 1'b1;
                 if (c_last) begin
                     issue_state_next = I_IDLE;
                 end
             end
         end
     endcase
-
-    credit_next = credit_reg;
-    if (chunk_go) begin
-        credit_next = credit_next - {{17-BEAT_W{1'b0}}, c_beats};
-    end
-    if (credit_ret) begin
-        credit_next = credit_next + 17'd1;
-    end
 end
 
 always @(posedge clk) begin
-    cur_addr_reg <= cur_addr_next;
-    rem_reg      <= rem_next;
-    len_reg      <= len_next;
-    index_reg    <= index_next;
-    eop_reg      <= eop_next;
-    req_addr_reg <= req_addr_next;
-    req_len_reg  <= req_len_next;
+    if (desc_take) begin
+        cur_addr_reg <= d_addr;
+        rem_reg      <= d_len;
+        len_reg      <= d_len;
+        index_reg    <= d_index;
+        eop_reg      <= d_ctrl[DESC_CTRL_EOP];
+    end else if (chunk_go) begin
+        cur_addr_reg <= cur_addr_reg + {48'd0, clen};
+        rem_reg      <= rem_reg - clen;
+    end
+    if (chunk_go) begin
+        req_addr_reg <= cur_addr_reg;
+        req_len_reg  <= clen;
+    end
 
     if (rst || clear) begin
         issue_state_reg <= I_IDLE;
@@ -272,9 +237,16 @@ always @(posedge clk) begin
         req_valid_reg   <= 1'b0;
     end else begin
         issue_state_reg <= issue_state_next;
-        halted_reg      <= halted_next;
-        credit_reg      <= credit_next;
-        req_valid_reg   <= req_valid_next;
+        if (dl_entry && q_ready && !d_nop) begin
+            halted_reg <= 1'b1;
+        end
+        if (chunk_go || credit_ret) begin
+            credit_reg <= credit_reg - (chunk_go ? {{17-BEAT_W{1'b0}}, c_beats} : 17'd0)
+                          + {16'd0, credit_ret};
+        end
+        if (chunk_go || req_ready) begin
+            req_valid_reg <= chunk_go;
+        end
     end
 end
 
@@ -283,14 +255,14 @@ assign req_valid = req_valid_reg;
 assign req_addr  = req_addr_reg;
 assign req_len   = req_len_reg;
 assign q_valid   = q_valid_int;
-assign q_kind    = q_kind_int;
-assign q_index   = q_index_int;
-assign q_len     = q_len_int;
-assign q_eop     = q_eop_int;
-assign q_last    = q_last_int;
-assign q_lo      = q_lo_int;
-assign q_hi      = q_hi_int;
-assign q_beats   = q_beats_int;
+assign q_kind    = dl_entry ? (d_nop ? K_NOP : (d_zero ? K_ZERO : K_LONG)) : K_DATA;
+assign q_index   = dl_entry ? d_index : index_reg;
+assign q_len     = dl_entry ? 16'd0 : len_reg;
+assign q_eop     = dl_entry ? d_ctrl[DESC_CTRL_EOP] : eop_reg;
+assign q_last    = dl_entry || c_last;
+assign q_lo      = c_lo;
+assign q_hi      = c_hi;
+assign q_beats   = dl_entry ? {BEAT_W{1'b0}} : c_beats;
 assign idle      = issue_state_reg == I_IDLE && !req_valid_reg;
 
 endmodule
