@@ -76,9 +76,9 @@ initial begin
     end
 end
 
-reg [15:0] beats_reg, beats_next;       // beats of the packet stored so far
-reg        over_reg, over_next;         // beats were swallowed
-reg        badkeep_reg, badkeep_next;   // a beat before tlast had a hole
+reg [15:0] beats_reg;       // beats of the packet stored so far
+reg        over_reg;        // beats were swallowed
+reg        badkeep_reg;     // a beat before tlast had a hole
 
 wire data_in_ready;
 wire [$clog2(RX_FIFO_BEATS):0] unused_data_count;
@@ -86,6 +86,7 @@ wire [$clog2(LEN_DEPTH):0]     unused_len_count;
 wire len_in_ready;
 wire accept = s_axis_rx_tvalid && s_axis_rx_tready;
 wire store  = beats_reg < MAXB;
+wire len_push = accept && s_axis_rx_tlast;
 
 reg [LW:0]      keep_ones;
 reg             keep_ok;
@@ -93,49 +94,32 @@ reg [16:0]      total;
 reg [16:0]      stored_bytes;
 reg             pkt_err;
 reg [15:0]      len_out;
-reg             len_push;
 integer i;
 
+// The length FIFO entry of a packet, from its tlast beat. Only the tlast beat's
+// value is ever pushed, so the rest of the packet skips the arithmetic: Icarus
+// re-runs this block at every beat (beats_reg changes) and pays per statement.
 always @* begin
-    // bytes of this beat: every lane before tlast (else the packet is in error anyway);
-    // counted only on the tlast beat, where the length is used (a loop per beat would
-    // cost the simulator more than the rest of this block)
-    keep_ones = BYTES[LW:0];
-    if (s_axis_rx_tvalid && s_axis_rx_tlast) begin
-        keep_ones = {LW+1{1'b0}};
+    keep_ones    = {LW+1{1'b0}};
+    keep_ok      = 1'b0;
+    total        = 17'd0;
+    stored_bytes = 17'd0;
+    pkt_err      = 1'b0;
+    len_out      = 16'd0;
+    if (s_axis_rx_tlast) begin
+        // bytes of this beat (every lane before tlast, else the packet is in error anyway)
         for (i = 0; i < BYTES; i = i + 1) begin
             keep_ones = keep_ones + {{LW{1'b0}}, s_axis_rx_tkeep[i]};
         end
-    end
-    if (s_axis_rx_tlast) begin
         // ones from lane 0 up, nothing above, at least one byte
         keep_ok = s_axis_rx_tkeep != {BYTES{1'b0}}
                   && (s_axis_rx_tkeep & (s_axis_rx_tkeep + {{BYTES-1{1'b0}}, 1'b1}))
                      == {BYTES{1'b0}};
-    end else begin
-        keep_ok = &s_axis_rx_tkeep;
-    end
-
-    total        = {1'b0, beats_reg << LW} + {{16-LW{1'b0}}, keep_ones};
-    stored_bytes = {1'b0, beats_reg + {15'd0, store}} << LW;
-    pkt_err      = s_axis_rx_tuser || badkeep_reg || !keep_ok || over_reg || !store
-                   || total > MAX_LEN;
-    len_out      = pkt_err ? stored_bytes[15:0] : total[15:0];
-    len_push     = accept && s_axis_rx_tlast;
-
-    beats_next   = beats_reg;
-    over_next    = over_reg;
-    badkeep_next = badkeep_reg;
-    if (accept) begin
-        if (s_axis_rx_tlast) begin
-            beats_next   = 16'd0;
-            over_next    = 1'b0;
-            badkeep_next = 1'b0;
-        end else begin
-            beats_next   = beats_reg + {15'd0, store};
-            over_next    = over_reg || !store;
-            badkeep_next = badkeep_reg || !keep_ok;
-        end
+        total        = {1'b0, beats_reg << LW} + {{16-LW{1'b0}}, keep_ones};
+        stored_bytes = {1'b0, beats_reg + {15'd0, store}} << LW;
+        pkt_err      = s_axis_rx_tuser || badkeep_reg || !keep_ok || over_reg || !store
+                       || total > MAX_LEN;
+        len_out      = pkt_err ? stored_bytes[15:0] : total[15:0];
     end
 end
 
@@ -144,10 +128,17 @@ always @(posedge clk) begin
         beats_reg   <= 16'd0;
         over_reg    <= 1'b0;
         badkeep_reg <= 1'b0;
-    end else begin
-        beats_reg   <= beats_next;
-        over_reg    <= over_next;
-        badkeep_reg <= badkeep_next;
+    end else if (accept) begin
+        if (s_axis_rx_tlast) begin
+            beats_reg   <= 16'd0;
+            over_reg    <= 1'b0;
+            badkeep_reg <= 1'b0;
+        end else begin
+            // a beat before tlast must have every lane
+            beats_reg   <= beats_reg + {15'd0, store};
+            over_reg    <= over_reg || !store;
+            badkeep_reg <= badkeep_reg || !(&s_axis_rx_tkeep);
+        end
     end
 end
 
