@@ -133,39 +133,29 @@ always @(posedge clk) begin
 end
 
 reg [2:0]  wb_state_reg, wb_state_next;
-reg [15:0] ls_reg, ls_next;           // first index of the current line
-reg [15:0] head_reg, head_next;
-reg [15:0] cpl_ptr_reg, cpl_ptr_next;
-reg [31:0] timer_reg, timer_next;
-reg        err_seen_reg, err_seen_next;
-reg [3:0]  wb_snap_reg, wb_snap_next;  // of them complete (from ls)
-reg [3:0]  wb_hoff_reg, wb_hoff_next;  // HEAD - ls when issued
-reg [5:0]  beat_reg, beat_next;
-reg [5:0]  beats_reg, beats_next;
-reg        acc_irq_reg, acc_irq_next;
-reg [3:0]  acc_eop_reg, acc_eop_next;
-reg [63:0] req_addr_reg, req_addr_next;
-reg [15:0] req_len_reg, req_len_next;
-reg        irq_req_reg, irq_req_next;
-reg [3:0]  pkt_inc_reg, pkt_inc_next;
-reg        partial_reg, partial_next;
-reg        err_valid_reg, err_valid_next;
-reg [15:0] err_index_reg, err_index_next;
+reg [15:0] ls_reg;                    // first index of the current line
+reg [15:0] head_reg;
+reg [15:0] cpl_ptr_reg;
+reg [31:0] timer_reg;
+reg        err_seen_reg;
+reg [3:0]  wb_snap_reg;               // of them complete (from ls)
+reg [3:0]  wb_hoff_reg;               // HEAD - ls when issued
+reg [5:0]  beat_reg;
+reg [5:0]  beats_reg;
+reg        acc_irq_reg;
+reg [3:0]  acc_eop_reg;
+reg [63:0] req_addr_reg;
+reg [15:0] req_len_reg;
+reg        irq_req_reg;
+reg [3:0]  pkt_inc_reg;
+reg        partial_reg;
+reg        err_valid_reg;
+reg [15:0] err_index_reg;
 
 // ---- the write's data: beat `beat_reg` of descriptors [ls, ls + wb_n) ----
 wire [DATA_WIDTH-1:0] beat_data;
 wire                  beat_irq;   // a newly written descriptor of this beat has CTRL.IRQ
 wire [1:0]            beat_eops;  // newly written descriptors of this beat with STATUS.EOP
-
-// descriptor `d` of the line, with its completion merged when d < wb_snap
-function [127:0] merged;
-    input [127:0] sh;
-    input [31:0]  cp;
-    input         done;
-    begin
-        merged = {done ? cp : sh[127:96], sh[95:0]};
-    end
-endfunction
 
 generate
     if (BYTES <= 16) begin : g_one_desc
@@ -175,7 +165,9 @@ generate
         wire [127:0]     sh   = shadow_mem[slot];
         wire [31:0]      cp   = cpl_mem[slot];
         wire             done = {1'b0, d} < wb_snap_reg;
-        wire [127:0]     desc = merged(sh, cp, done);
+        // the descriptor, with its completion merged when done (no function: Icarus
+        // runs a function in a continuous assignment as a thread, at every change)
+        wire [127:0]     desc = {done ? cp : sh[127:96], sh[95:0]};
         wire             first_part;
         if (BPD_LOG > 0) begin : g_parts
             wire [BPD_LOG-1:0] part = beat_reg[BPD_LOG-1:0];
@@ -203,7 +195,8 @@ generate
         wire             done1 = {1'b0, d1} < wb_snap_reg;
         wire             cnt0  = done0 && {1'b0, d0} >= wb_hoff_reg;
         wire             cnt1  = done1 && {1'b0, d1} >= wb_hoff_reg;
-        assign beat_data = {merged(sh1, cp1, done1), merged(sh0, cp0, done0)};
+        assign beat_data = {done1 ? cp1 : sh1[127:96], sh1[95:0],
+                            done0 ? cp0 : sh0[127:96], sh0[95:0]};
         assign beat_irq  = (cnt0 && sh0[DESC_CTRL_LSB + DESC_CTRL_IRQ])
                            || (cnt1 && sh1[DESC_CTRL_LSB + DESC_CTRL_IRQ]);
         assign beat_eops = {1'b0, cnt0 && cp0[DESC_STATUS_LSB - 96 + DESC_STS_EOP]}
@@ -213,6 +206,11 @@ generate
 endgenerate
 
 // ---- decision ----
+// Simulation speed: the write-back timer counts in a block of its own and the
+// decision sees only whether it has expired, so the decision and the state
+// machine are re-evaluated when a completion, a fetch or a write-back moves, not
+// every cycle a line waits. The state machine computes the next state; the other
+// registers are loaded in the clocked block under the events that move them.
 reg [3:0]  dpl;
 reg [15:0] cpl_cnt;
 reg [3:0]  snap;
@@ -226,6 +224,9 @@ reg        go;
 reg [15:0] ring_pos;
 reg [5:0]  wr_beats;
 
+// WB_DELAY cycles have passed since the oldest unwritten completion
+wire timer_due = timer_reg >= wb_delay;
+
 always @* begin
     dpl      = 4'd1 << line_log2;
     cpl_cnt  = cpl_ptr_reg - ls_reg;
@@ -236,7 +237,7 @@ always @* begin
     fet_cnt  = fetched_ptr - ls_reg;
     wr_n     = (fet_cnt > {12'd0, dpl}) ? dpl : fet_cnt[3:0];
     pending  = cpl_ptr_reg != head_reg;
-    go       = pending && (snap >= posted || timer_reg >= wb_delay || !run || err_seen_reg);
+    go       = pending && (snap >= posted || timer_due || !run || err_seen_reg);
     ring_pos = ls_reg & ((16'd1 << size_log2) - 16'd1);
     if (BPD_LOG == 2) begin
         wr_beats = {wr_n, 2'b00};
@@ -249,54 +250,22 @@ always @* begin
     end
 end
 
-always @* begin
-    wb_state_next  = wb_state_reg;
-    ls_next        = ls_reg;
-    head_next      = head_reg;
-    cpl_ptr_next   = cpl_ptr_reg;
-    timer_next     = timer_reg;
-    err_seen_next  = err_seen_reg;
-    wb_snap_next   = wb_snap_reg;
-    wb_hoff_next   = wb_hoff_reg;
-    beat_next      = beat_reg;
-    beats_next     = beats_reg;
-    acc_irq_next   = acc_irq_reg;
-    acc_eop_next   = acc_eop_reg;
-    req_addr_next  = req_addr_reg;
-    req_len_next   = req_len_reg;
-    irq_req_next   = 1'b0;
-    pkt_inc_next   = 4'd0;
-    partial_next   = 1'b0;
-    err_valid_next = 1'b0;
-    err_index_next = err_index_reg;
+wire wb_idle   = wb_state_reg == WB_IDLE;
+// a line write is issued
+wire wb_issue  = wb_idle && go;
+// a data beat is taken
+wire beat_take = wb_state_reg == WB_DATA && wdat_ready;
+// the write's done
+wire wb_done   = wb_state_reg == WB_WAIT && done_valid;
+wire wb_ok     = wb_done && !done_err;
 
-    if (cpl_take) begin
-        cpl_ptr_next = cpl_ptr_reg + 16'd1;
-        if (cpl_status[DESC_STS_ERR]) begin
-            err_seen_next = 1'b1;
-        end
-    end
+always @* begin
+    wb_state_next = wb_state_reg;
 
     case (wb_state_reg)
         WB_IDLE: begin
             if (go) begin
-                req_addr_next = base + {44'd0, ring_pos, 4'd0};
-                req_len_next  = {8'd0, wr_n, 4'd0};
-                wb_snap_next  = snap;
-                wb_hoff_next  = hoff;
-                beats_next    = wr_beats;
-                beat_next     = 6'd0;
-                acc_irq_next  = 1'b0;
-                acc_eop_next  = 4'd0;
-                partial_next  = wr_n < dpl;
-                timer_next    = 32'd0;
                 wb_state_next = WB_REQ;
-            end else if (pending) begin
-                if (timer_reg != 32'hFFFF_FFFF) begin
-                    timer_next = timer_reg + 32'd1;
-                end
-            end else begin
-                timer_next = 32'd0;
             end
         end
         WB_REQ: begin
@@ -305,30 +274,13 @@ always @* begin
             end
         end
         WB_DATA: begin
-            if (wdat_ready) begin
-                acc_irq_next = acc_irq_reg || beat_irq;
-                acc_eop_next = acc_eop_reg + {2'b00, beat_eops};
-                beat_next    = beat_reg + 6'd1;
-                if (beat_reg == beats_reg - 6'd1) begin
-                    wb_state_next = WB_WAIT;
-                end
+            if (wdat_ready && beat_reg == beats_reg - 6'd1) begin
+                wb_state_next = WB_WAIT;
             end
         end
         WB_WAIT: begin
             if (done_valid) begin
-                if (done_err) begin
-                    err_valid_next = 1'b1;
-                    err_index_next = head_reg;
-                    wb_state_next  = WB_HALT;
-                end else begin
-                    head_next     = ls_reg + {12'd0, wb_snap_reg};
-                    irq_req_next  = acc_irq_reg;
-                    pkt_inc_next  = acc_eop_reg;
-                    if (wb_snap_reg == dpl) begin
-                        ls_next = ls_reg + {12'd0, dpl};
-                    end
-                    wb_state_next = WB_IDLE;
-                end
+                wb_state_next = done_err ? WB_HALT : WB_IDLE;
             end
         end
         default: begin // WB_HALT
@@ -336,20 +288,37 @@ always @* begin
     endcase
 end
 
+// the timer: cycles in WB_IDLE with a completion pending and no write due
+// (below WB_DELAY, so it never needs to saturate)
 always @(posedge clk) begin
-    wb_snap_reg   <= wb_snap_next;
-    wb_hoff_reg   <= wb_hoff_next;
-    beats_reg     <= beats_next;
-    req_addr_reg  <= req_addr_next;
-    req_len_reg   <= req_len_next;
-    err_index_reg <= err_index_next;
+    if (rst || clear) begin
+        timer_reg <= 32'd0;
+    end else if (wb_idle) begin
+        if (pending && !go) begin
+            timer_reg <= timer_reg + 32'd1;
+        end else if (timer_reg != 32'd0) begin
+            timer_reg <= 32'd0;
+        end
+    end
+end
+
+always @(posedge clk) begin
+    if (wb_issue) begin
+        req_addr_reg <= base + {44'd0, ring_pos, 4'd0};
+        req_len_reg  <= {8'd0, wr_n, 4'd0};
+        wb_snap_reg  <= snap;
+        wb_hoff_reg  <= hoff;
+        beats_reg    <= wr_beats;
+    end
+    if (wb_done && done_err) begin
+        err_index_reg <= head_reg;
+    end
 
     if (rst || clear) begin
         wb_state_reg  <= WB_IDLE;
         ls_reg        <= 16'd0;
         head_reg      <= 16'd0;
         cpl_ptr_reg   <= 16'd0;
-        timer_reg     <= 32'd0;
         err_seen_reg  <= 1'b0;
         beat_reg      <= 6'd0;
         acc_irq_reg   <= 1'b0;
@@ -359,19 +328,37 @@ always @(posedge clk) begin
         partial_reg   <= 1'b0;
         err_valid_reg <= 1'b0;
     end else begin
-        wb_state_reg  <= wb_state_next;
-        ls_reg        <= ls_next;
-        head_reg      <= head_next;
-        cpl_ptr_reg   <= cpl_ptr_next;
-        timer_reg     <= timer_next;
-        err_seen_reg  <= err_seen_next;
-        beat_reg      <= beat_next;
-        acc_irq_reg   <= acc_irq_next;
-        acc_eop_reg   <= acc_eop_next;
-        irq_req_reg   <= irq_req_next;
-        pkt_inc_reg   <= pkt_inc_next;
-        partial_reg   <= partial_next;
-        err_valid_reg <= err_valid_next;
+        wb_state_reg <= wb_state_next;
+        if (cpl_take) begin
+            cpl_ptr_reg <= cpl_ptr_reg + 16'd1;
+            if (cpl_status[DESC_STS_ERR]) begin
+                err_seen_reg <= 1'b1;
+            end
+        end
+        if (wb_issue) begin
+            beat_reg    <= 6'd0;
+            acc_irq_reg <= 1'b0;
+            acc_eop_reg <= 4'd0;
+        end else if (beat_take) begin
+            beat_reg    <= beat_reg + 6'd1;
+            acc_irq_reg <= acc_irq_reg || beat_irq;
+            acc_eop_reg <= acc_eop_reg + {2'b00, beat_eops};
+        end
+        if (wb_ok) begin
+            head_reg <= ls_reg + {12'd0, wb_snap_reg};
+            if (wb_snap_reg == dpl) begin
+                ls_reg <= ls_reg + {12'd0, dpl};
+            end
+        end
+        // one-cycle pulses
+        if (wb_issue || partial_reg) begin
+            partial_reg <= wb_issue && wr_n < dpl;
+        end
+        if (wb_done || irq_req_reg || pkt_inc_reg != 4'd0 || err_valid_reg) begin
+            irq_req_reg   <= wb_ok && acc_irq_reg;
+            pkt_inc_reg   <= wb_ok ? acc_eop_reg : 4'd0;
+            err_valid_reg <= wb_done && done_err;
+        end
     end
 end
 
