@@ -163,17 +163,17 @@ reg [ADDR_WIDTH-1:0] cur_addr_reg, cur_addr_next;      // beat aligned
 reg [BW-1:0]         cur_beats_reg, cur_beats_next;    // beats left, >= 1 while valid
 
 // AR queue
-reg           ar0_valid_reg, ar0_valid_next;
-reg           ar1_valid_reg, ar1_valid_next;
-reg [AQW-1:0] ar0_reg, ar0_next;
-reg [AQW-1:0] ar1_reg, ar1_next;
+reg           ar0_valid_reg;
+reg           ar1_valid_reg;
+reg [AQW-1:0] ar0_reg;
+reg [AQW-1:0] ar1_reg;
 
-reg [OCW-1:0] inflight_reg, inflight_next;
+reg [OCW-1:0] inflight_reg;
 
 // per-client FIFOs of "this burst ends its request", in AR order
-reg [CLIENTS*FD-1:0]  flag_reg, flag_next;
-reg [CLIENTS*FPW-1:0] fw_ptr_reg, fw_ptr_next;
-reg [CLIENTS*FPW-1:0] fr_ptr_reg, fr_ptr_next;
+reg [CLIENTS*FD-1:0]  flag_reg;
+reg [CLIENTS*FPW-1:0] fw_ptr_reg;
+reg [CLIENTS*FPW-1:0] fr_ptr_reg;
 
 reg [BW-1:0]         page_left;
 reg [BW-1:0]         burst_limit;
@@ -252,63 +252,37 @@ end
 wire r_hs   = m_axi_rvalid && m_axi_rready;
 wire r_done = r_hs && m_axi_rlast;
 
-reg [FD-1:0]  wflags;
-reg [FPW-1:0] wptr;
-
-always @* begin
-    ar0_valid_next = ar0_valid_reg;
-    ar1_valid_next = ar1_valid_reg;
-    ar0_next       = ar0_reg;
-    ar1_next       = ar1_reg;
-    if (ar0_valid_reg && m_axi_arready) begin
-        ar0_valid_next = ar1_valid_reg;
-        ar0_next       = ar1_reg;
-        ar1_valid_next = 1'b0;
-    end
-    if (issue) begin
-        // issue implies the second entry is free
-        if (!ar0_valid_next) begin
-            ar0_valid_next = 1'b1;
-            ar0_next       = {cur_id, cur_addr_reg, burst_beats[7:0] - 8'd1};
-        end else begin
-            ar1_valid_next = 1'b1;
-            ar1_next       = {cur_id, cur_addr_reg, burst_beats[7:0] - 8'd1};
-        end
-    end
-
-    inflight_next = inflight_reg;
-    if (issue && !r_done) begin
-        inflight_next = inflight_reg + 1'b1;
-    end else if (r_done && !issue) begin
-        inflight_next = inflight_reg - 1'b1;
-    end
-
-    flag_next   = flag_reg;
-    fw_ptr_next = fw_ptr_reg;
-    fr_ptr_next = fr_ptr_reg;
-    wflags      = {FD{1'b0}};
-    wptr        = {FPW{1'b0}};
-    for (c = 0; c < CLIENTS; c = c + 1) begin
-        if (issue && cur_client_reg == c[CW-1:0]) begin
-            wflags = flag_reg[c*FD +: FD];
-            wptr   = fw_ptr_reg[c*FPW +: FPW];
-            wflags[wptr] = burst_last;
-            flag_next[c*FD +: FD]     = wflags;
-            fw_ptr_next[c*FPW +: FPW] = wptr + 1'b1;
-        end
-        if (r_done && rid_hit[c]) begin
-            fr_ptr_next[c*FPW +: FPW] = fr_ptr_reg[c*FPW +: FPW] + 1'b1;
-        end
-    end
-end
+// Simulation speed: the AR queue, the in-flight count and the flag FIFOs are
+// registers loaded under the events that move them (a burst issued, an AR taken,
+// a burst's last R beat), with no combinational block of their own: Icarus
+// re-runs an always block in full whenever any input changes, and pays for every
+// signal read there.
+wire               ar_pop   = ar0_valid_reg && m_axi_arready;
+// entry 0 stays occupied after this cycle's AR handshake (before this cycle's issue)
+wire               ar0_kept = ar_pop ? ar1_valid_reg : ar0_valid_reg;
+wire [AQW-1:0]     ar_entry = {cur_id, cur_addr_reg, burst_beats[7:0] - 8'd1};
+wire [FPW-1:0]     i_ptr    = fw_ptr_reg[cur_client_reg*FPW +: FPW];
+// the last beat of a burst for a client (an ID outside the clients only retires the burst)
+wire               r_take   = r_done && (|rid_hit);
+wire [CW-1:0]      r_client = m_axi_rid[CW-1:0];
 
 always @(posedge clk) begin
-    cur_client_reg <= cur_client_next;
-    cur_addr_reg   <= cur_addr_next;
-    cur_beats_reg  <= cur_beats_next;
-    ar0_reg        <= ar0_next;
-    ar1_reg        <= ar1_next;
-    flag_reg       <= flag_next;
+    if (issue || take_req) begin
+        cur_client_reg <= cur_client_next;
+        cur_addr_reg   <= cur_addr_next;
+        cur_beats_reg  <= cur_beats_next;
+    end
+    if (issue) begin
+        flag_reg[cur_client_reg*FD + i_ptr] <= burst_last;
+    end
+    if (issue && ar0_kept) begin
+        ar1_reg <= ar_entry;
+    end
+    if (issue && !ar0_kept) begin
+        ar0_reg <= ar_entry;
+    end else if (ar_pop) begin
+        ar0_reg <= ar1_reg;
+    end
 
     if (rst) begin
         cur_valid_reg <= 1'b0;
@@ -318,12 +292,23 @@ always @(posedge clk) begin
         fw_ptr_reg    <= {CLIENTS*FPW{1'b0}};
         fr_ptr_reg    <= {CLIENTS*FPW{1'b0}};
     end else begin
-        cur_valid_reg <= cur_valid_next;
-        ar0_valid_reg <= ar0_valid_next;
-        ar1_valid_reg <= ar1_valid_next;
-        inflight_reg  <= inflight_next;
-        fw_ptr_reg    <= fw_ptr_next;
-        fr_ptr_reg    <= fr_ptr_next;
+        if (issue || take_req) begin
+            cur_valid_reg <= cur_valid_next;
+        end
+        if (issue || ar_pop) begin
+            // issue implies the second entry is free
+            ar0_valid_reg <= ar0_kept || issue;
+            ar1_valid_reg <= issue ? ar0_kept : (ar1_valid_reg && !ar_pop);
+        end
+        if (issue != r_done) begin
+            inflight_reg <= issue ? inflight_reg + 1'b1 : inflight_reg - 1'b1;
+        end
+        if (issue) begin
+            fw_ptr_reg[cur_client_reg*FPW +: FPW] <= i_ptr + 1'b1;
+        end
+        if (r_take) begin
+            fr_ptr_reg[r_client*FPW +: FPW] <= fr_ptr_reg[r_client*FPW +: FPW] + 1'b1;
+        end
     end
 end
 
