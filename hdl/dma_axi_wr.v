@@ -181,22 +181,22 @@ reg [BYTES-1:0]      cur_sf_reg, cur_sf_next;          // strobe of the request'
 reg [BYTES-1:0]      cur_sl_reg, cur_sl_next;          // strobe of the request's last beat
 
 // AW queue
-reg           aw0_valid_reg, aw0_valid_next;
-reg           aw1_valid_reg, aw1_valid_next;
-reg [AQW-1:0] aw0_reg, aw0_next;
-reg [AQW-1:0] aw1_reg, aw1_next;
+reg           aw0_valid_reg;
+reg           aw1_valid_reg;
+reg [AQW-1:0] aw0_reg;
+reg [AQW-1:0] aw1_reg;
 
-reg [OCW-1:0] outstanding_reg, outstanding_next;
+reg [OCW-1:0] outstanding_reg;
 
 // W command FIFO (combinational read of the head)
 reg [WCW-1:0] wcmd_mem [0:FD-1];
 reg [FPW:0]   wc_wptr_reg;
-reg [FPW:0]   wc_rptr_reg, wc_rptr_next;
+reg [FPW:0]   wc_rptr_reg;
 
 // per-client FIFOs of "this burst ends its request", in AW order
-reg [CLIENTS*FD-1:0]  flag_reg, flag_next;
-reg [CLIENTS*FPW-1:0] fw_ptr_reg, fw_ptr_next;
-reg [CLIENTS*FPW-1:0] fr_ptr_reg, fr_ptr_next;
+reg [CLIENTS*FD-1:0]  flag_reg;
+reg [CLIENTS*FPW-1:0] fw_ptr_reg;
+reg [CLIENTS*FPW-1:0] fr_ptr_reg;
 
 reg [BW-1:0]         page_left;
 reg [BW-1:0]         burst_limit;
@@ -268,186 +268,109 @@ end
 // ---------------------------------------------------------------------------
 // W stage: beats of the head W command, from its client, with strobes
 // ---------------------------------------------------------------------------
-reg                  w_active_reg, w_active_next;
-reg [CW-1:0]         w_client_reg, w_client_next;
-reg [7:0]            w_left_reg, w_left_next;          // beats after this one
-reg                  w_first_reg, w_first_next;
-reg [BYTES-1:0]      w_sf_reg, w_sf_next;
-reg [BYTES-1:0]      w_sl_reg, w_sl_next;
+// Simulation speed: from here on the logic is continuous assignments and
+// registers loaded under the events that move them (a beat, a command, an AW,
+// a B). Icarus re-runs an always block in full whenever any input changes and
+// pays for every signal read there; these change with nearly every W beat.
+reg                  w_active_reg;
+reg [CW-1:0]         w_client_reg;
+reg [7:0]            w_left_reg;                       // beats after this one
+reg                  w_first_reg;
+reg [BYTES-1:0]      w_sf_reg;
+reg [BYTES-1:0]      w_sl_reg;
 
 // W output buffer: entry 0 drives the bus
-reg           wo0_valid_reg, wo0_valid_next;
-reg           wo1_valid_reg, wo1_valid_next;
+reg           wo0_valid_reg;
+reg           wo1_valid_reg;
 reg [WOW-1:0] wo0_reg;
 reg [WOW-1:0] wo1_reg;
 
-wire [WCW-1:0] wc_head = wcmd_mem[wc_rptr_reg[FPW-1:0]];
-wire           wc_avail = wc_wptr_reg != wc_rptr_reg;
+// one-hot client select
+localparam [CLIENTS-1:0] ONE_CLIENT = 1;
+// the client count, as an ID
+localparam [ID_WIDTH:0] CLIENT_IDS = CLIENTS[ID_WIDTH:0];
 
-reg                  sel_wvalid;
-reg                  w_take;
-reg                  beat_last;
-reg [CLIENTS-1:0]    wdat_ready_int;
-integer c;
+wire [WCW-1:0]     wc_head   = wcmd_mem[wc_rptr_reg[FPW-1:0]];
+wire               wc_avail  = wc_wptr_reg != wc_rptr_reg;
+wire [CLIENTS-1:0] w_sel     = ONE_CLIENT << w_client_reg;
+// a beat can be taken from the granted client (0 while no command is active)
+wire               w_room    = w_active_reg && !wo1_valid_reg;
+wire               w_take    = w_room && |(wdat_valid & w_sel);
+wire               beat_last = w_left_reg == 8'd0;
+// the next burst's command, back to back with the previous burst
+wire               w_load    = (!w_active_reg || (w_take && beat_last)) && wc_avail;
 
-// the granted client's beat (wide data stays out of the control logic: it is only
-// copied, in the clocked block, when a beat is taken)
-wire [DATA_WIDTH-1:0] sel_wdata  = wdat_data[w_client_reg*DATA_WIDTH +: DATA_WIDTH];
+// the strobes of this beat (its data is selected in the clocked block, only when a
+// beat is taken: as a continuous assignment the select would be re-evaluated at
+// every beat of every client)
 wire [BYTES-1:0]      beat_strb  = (w_first_reg ? w_sf_reg : {BYTES{1'b1}})
                                    & (beat_last ? w_sl_reg : {BYTES{1'b1}});
-wire [WOW-1:0]        beat_entry = {sel_wdata, beat_strb, beat_last};
 // output entry 0 is occupied once the head has left (before this cycle's take)
 wire                  wo_head_leaves = wo0_valid_reg && m_axi_wready;
 wire                  wo0_kept       = wo_head_leaves ? wo1_valid_reg : wo0_valid_reg;
 
-always @* begin
-    sel_wvalid     = 1'b0;
-    wdat_ready_int = {CLIENTS{1'b0}};
-    for (c = 0; c < CLIENTS; c = c + 1) begin
-        if (w_client_reg == c[CW-1:0]) begin
-            sel_wvalid        = wdat_valid[c];
-            wdat_ready_int[c] = w_active_reg && !wo1_valid_reg;
-        end
-    end
-    w_take     = w_active_reg && sel_wvalid && !wo1_valid_reg;
-    beat_last  = w_left_reg == 8'd0;
-
-    w_active_next = w_active_reg;
-    w_client_next = w_client_reg;
-    w_left_next   = w_left_reg;
-    w_first_next  = w_first_reg;
-    w_sf_next     = w_sf_reg;
-    w_sl_next     = w_sl_reg;
-    wc_rptr_next  = wc_rptr_reg;
-    if (w_take) begin
-        w_first_next = 1'b0;
-        w_left_next  = w_left_reg - 8'd1;
-        if (beat_last) begin
-            w_active_next = 1'b0;
-        end
-    end
-    if ((!w_active_reg || (w_take && beat_last)) && wc_avail) begin
-        // next burst's command, back to back with the previous burst
-        w_active_next = 1'b1;
-        w_first_next  = 1'b1;
-        {w_client_next, w_left_next, w_sf_next, w_sl_next} = wc_head;
-        wc_rptr_next  = wc_rptr_reg + 1'b1;
-    end
-
-    wo0_valid_next = wo0_kept;
-    wo1_valid_next = wo_head_leaves ? 1'b0 : wo1_valid_reg;
-    if (w_take) begin
-        // w_take implies the second entry is free
-        if (!wo0_kept) begin
-            wo0_valid_next = 1'b1;
-        end else begin
-            wo1_valid_next = 1'b1;
-        end
-    end
-end
-
-assign wdat_ready = wdat_ready_int;
+assign wdat_ready = w_room ? w_sel : {CLIENTS{1'b0}};
 
 // ---------------------------------------------------------------------------
 // AW queue, outstanding count, request-end flags, B handling
 // ---------------------------------------------------------------------------
-wire b_hs = m_axi_bvalid && m_axi_bready;
+wire               b_hs     = m_axi_bvalid && m_axi_bready;
+wire               b_err    = m_axi_bresp[1];
+wire               aw_pop   = aw0_valid_reg && m_axi_awready;
+// entry 0 stays occupied after this cycle's AW handshake (before this cycle's issue)
+wire               aw0_kept = aw_pop ? aw1_valid_reg : aw0_valid_reg;
+wire [AQW-1:0]     aw_entry = {cur_id, cur_addr_reg, burst_beats[7:0] - 8'd1};
+// the B names a client (an ID outside the clients only retires an outstanding burst)
+wire [CW-1:0]      b_client = m_axi_bid[CW-1:0];
+wire               b_take   = b_hs && {1'b0, m_axi_bid} < CLIENT_IDS;
+wire [CLIENTS-1:0] b_sel    = ONE_CLIENT << b_client;
+wire [FPW-1:0]     b_ptr    = fr_ptr_reg[b_client*FPW +: FPW];
+// the B of the last burst of a request: report the request
+wire               b_done   = b_take && flag_reg[b_client*FD + b_ptr];
+wire               b_fail   = err_acc_reg[b_client] || b_err;
+wire [FPW-1:0]     i_ptr    = fw_ptr_reg[cur_client_reg*FPW +: FPW];
 
-reg [CLIENTS-1:0] bid_hit;
-reg [CLIENTS-1:0] err_acc_reg, err_acc_next;
-reg [CLIENTS-1:0] done_valid_reg, done_valid_next;
-reg [CLIENTS-1:0] done_err_reg, done_err_next;
-reg [FD-1:0]      flags;
-reg [FPW-1:0]     ptr;
-reg               b_err;
-
-always @* begin
-    aw0_valid_next = aw0_valid_reg;
-    aw1_valid_next = aw1_valid_reg;
-    aw0_next       = aw0_reg;
-    aw1_next       = aw1_reg;
-    if (aw0_valid_reg && m_axi_awready) begin
-        aw0_valid_next = aw1_valid_reg;
-        aw0_next       = aw1_reg;
-        aw1_valid_next = 1'b0;
-    end
-    if (issue) begin
-        // issue implies the second entry is free
-        if (!aw0_valid_next) begin
-            aw0_valid_next = 1'b1;
-            aw0_next       = {cur_id, cur_addr_reg, burst_beats[7:0] - 8'd1};
-        end else begin
-            aw1_valid_next = 1'b1;
-            aw1_next       = {cur_id, cur_addr_reg, burst_beats[7:0] - 8'd1};
-        end
-    end
-
-    outstanding_next = outstanding_reg;
-    if (issue && !b_hs) begin
-        outstanding_next = outstanding_reg + 1'b1;
-    end else if (b_hs && !issue) begin
-        outstanding_next = outstanding_reg - 1'b1;
-    end
-
-    b_err           = m_axi_bresp[1];
-    flag_next       = flag_reg;
-    fw_ptr_next     = fw_ptr_reg;
-    fr_ptr_next     = fr_ptr_reg;
-    err_acc_next    = err_acc_reg;
-    done_valid_next = {CLIENTS{1'b0}};
-    done_err_next   = {CLIENTS{1'b0}};
-    flags           = {FD{1'b0}};
-    ptr             = {FPW{1'b0}};
-    for (c = 0; c < CLIENTS; c = c + 1) begin
-        bid_hit[c] = m_axi_bid == c[ID_WIDTH-1:0];
-        if (issue && cur_client_reg == c[CW-1:0]) begin
-            flags = flag_reg[c*FD +: FD];
-            ptr   = fw_ptr_reg[c*FPW +: FPW];
-            flags[ptr] = burst_last;
-            flag_next[c*FD +: FD]     = flags;
-            fw_ptr_next[c*FPW +: FPW] = ptr + 1'b1;
-        end
-        if (b_hs && bid_hit[c]) begin
-            flags = flag_reg[c*FD +: FD];
-            ptr   = fr_ptr_reg[c*FPW +: FPW];
-            fr_ptr_next[c*FPW +: FPW] = ptr + 1'b1;
-            if (flags[ptr]) begin
-                // last burst of the request: report it
-                done_valid_next[c] = 1'b1;
-                done_err_next[c]   = err_acc_reg[c] || b_err;
-                err_acc_next[c]    = 1'b0;
-            end else begin
-                err_acc_next[c]    = err_acc_reg[c] || b_err;
-            end
-        end
-    end
-end
+reg [CLIENTS-1:0] err_acc_reg;
+reg [CLIENTS-1:0] done_valid_reg;
+reg [CLIENTS-1:0] done_err_reg;
 
 always @(posedge clk) begin
-    cur_client_reg <= cur_client_next;
-    cur_addr_reg   <= cur_addr_next;
-    cur_beats_reg  <= cur_beats_next;
-    cur_first_reg  <= cur_first_next;
-    cur_sf_reg     <= cur_sf_next;
-    cur_sl_reg     <= cur_sl_next;
-    aw0_reg        <= aw0_next;
-    aw1_reg        <= aw1_next;
-    flag_reg       <= flag_next;
-    w_client_reg   <= w_client_next;
-    w_left_reg     <= w_left_next;
-    w_first_reg    <= w_first_next;
-    w_sf_reg       <= w_sf_next;
-    w_sl_reg       <= w_sl_next;
+    if (issue || take_req) begin
+        cur_client_reg <= cur_client_next;
+        cur_addr_reg   <= cur_addr_next;
+        cur_beats_reg  <= cur_beats_next;
+        cur_first_reg  <= cur_first_next;
+        cur_sf_reg     <= cur_sf_next;
+        cur_sl_reg     <= cur_sl_next;
+    end
+    if (issue) begin
+        wcmd_mem[wc_wptr_reg[FPW-1:0]] <= wcmd_entry;
+        flag_reg[cur_client_reg*FD + i_ptr] <= burst_last;
+    end
+    if (issue && aw0_kept) begin
+        aw1_reg <= aw_entry;
+    end
+    if (issue && !aw0_kept) begin
+        aw0_reg <= aw_entry;
+    end else if (aw_pop) begin
+        aw0_reg <= aw1_reg;
+    end
+
+    // W stage
+    if (w_load) begin
+        {w_client_reg, w_left_reg, w_sf_reg, w_sl_reg} <= wc_head;
+        w_first_reg <= 1'b1;
+    end else if (w_take) begin
+        w_first_reg <= 1'b0;
+        w_left_reg  <= w_left_reg - 8'd1;
+    end
     if (w_take && !wo0_kept) begin
-        wo0_reg <= beat_entry;
+        wo0_reg <= {wdat_data[w_client_reg*DATA_WIDTH +: DATA_WIDTH], beat_strb, beat_last};
     end else if (wo_head_leaves) begin
         wo0_reg <= wo1_reg;
     end
     if (w_take && wo0_kept) begin
-        wo1_reg <= beat_entry;
-    end
-    if (issue) begin
-        wcmd_mem[wc_wptr_reg[FPW-1:0]] <= wcmd_entry;
+        wo1_reg <= {wdat_data[w_client_reg*DATA_WIDTH +: DATA_WIDTH], beat_strb, beat_last};
     end
 
     if (rst) begin
@@ -466,22 +389,42 @@ always @(posedge clk) begin
         done_valid_reg  <= {CLIENTS{1'b0}};
         done_err_reg    <= {CLIENTS{1'b0}};
     end else begin
-        cur_valid_reg   <= cur_valid_next;
-        aw0_valid_reg   <= aw0_valid_next;
-        aw1_valid_reg   <= aw1_valid_next;
-        outstanding_reg <= outstanding_next;
+        if (issue || take_req) begin
+            cur_valid_reg <= cur_valid_next;
+        end
         if (issue) begin
             wc_wptr_reg <= wc_wptr_reg + 1'b1;
+            fw_ptr_reg[cur_client_reg*FPW +: FPW] <= i_ptr + 1'b1;
         end
-        wc_rptr_reg     <= wc_rptr_next;
-        fw_ptr_reg      <= fw_ptr_next;
-        fr_ptr_reg      <= fr_ptr_next;
-        w_active_reg    <= w_active_next;
-        wo0_valid_reg   <= wo0_valid_next;
-        wo1_valid_reg   <= wo1_valid_next;
-        err_acc_reg     <= err_acc_next;
-        done_valid_reg  <= done_valid_next;
-        done_err_reg    <= done_err_next;
+        if (issue || aw_pop) begin
+            // issue implies the second entry is free
+            aw0_valid_reg <= aw0_kept || issue;
+            aw1_valid_reg <= issue ? aw0_kept : (aw1_valid_reg && !aw_pop);
+        end
+        if (issue != b_hs) begin
+            outstanding_reg <= issue ? outstanding_reg + 1'b1 : outstanding_reg - 1'b1;
+        end
+
+        if (w_load) begin
+            w_active_reg <= 1'b1;
+            wc_rptr_reg  <= wc_rptr_reg + 1'b1;
+        end else if (w_take && beat_last) begin
+            w_active_reg <= 1'b0;
+        end
+        if (w_take || wo_head_leaves) begin
+            // w_take implies the second entry is free
+            wo0_valid_reg <= wo0_kept || w_take;
+            wo1_valid_reg <= w_take ? wo0_kept : (wo1_valid_reg && !wo_head_leaves);
+        end
+
+        if (b_take) begin
+            fr_ptr_reg[b_client*FPW +: FPW] <= b_ptr + 1'b1;
+            err_acc_reg[b_client]           <= !b_done && b_fail;
+        end
+        if (b_done || done_valid_reg != {CLIENTS{1'b0}}) begin
+            done_valid_reg <= b_done ? b_sel : {CLIENTS{1'b0}};
+            done_err_reg   <= (b_done && b_fail) ? b_sel : {CLIENTS{1'b0}};
+        end
     end
 end
 
