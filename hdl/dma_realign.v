@@ -70,16 +70,16 @@ end
 
 // window state
 reg [2*DATA_WIDTH-1:0] win_reg;
-reg [LW:0]             fill_reg, fill_next;   // lanes [0, fill) in use
-reg [LW-1:0]           lo_reg, lo_next;         // first lane of unit bytes
-reg                    end_reg, end_next;             // the unit's end beat is in
-reg                    user_reg, user_next;
-reg                    emitted_reg, emitted_next;     // a beat of the unit went out
-reg                    open_reg, open_next;           // the unit's first beat is in
+reg [LW:0]             fill_reg;      // lanes [0, fill) in use
+reg [LW-1:0]           lo_reg;        // first lane of unit bytes
+reg                    end_reg;       // the unit's end beat is in
+reg                    user_reg;
+reg                    emitted_reg;   // a beat of the unit went out
+reg                    open_reg;      // the unit's first beat is in
 
 // two-entry output buffer: entry 0 drives the outputs
-reg          o0_valid_reg, o0_valid_next;
-reg          o1_valid_reg, o1_valid_next;
+reg          o0_valid_reg;
+reg          o1_valid_reg;
 reg [OW-1:0] o0_reg;
 reg [OW-1:0] o1_reg;
 
@@ -100,10 +100,6 @@ reg                    pe_emitted;
 reg                    pe_open;
 reg                    pe_shift;   // the emit moves the high half of the window down
 
-// absorb stage
-reg                    take;
-reg [LW:0]             place;
-
 assign in_ready  = !pe_end && !pe_fill[LW];
 assign out_valid = o0_valid_reg;
 assign out_data  = o0_reg[OW-1 -: DATA_WIDTH];
@@ -111,16 +107,14 @@ assign out_keep  = o0_reg[BYTES+1:2];
 assign out_last  = o0_reg[1];
 assign out_user  = o0_reg[0];
 
-// wide values as continuous assignments: re-evaluated only when their inputs change,
-// not each time the control below runs (a simulator pays per statement executed)
-// the beat to emit: lanes outside keep are 0
-wire [DATA_WIDTH-1:0]   e_data  = has_bytes
-    ? win_reg[DATA_WIDTH-1:0] & ({DATA_WIDTH{1'b1}} << {lo_reg, 3'b000})
-      & ~({DATA_WIDTH{1'b1}} << {fill_reg, 3'b000})
-    : {DATA_WIDTH{1'b0}};
-wire [OW-1:0]           e_entry = {e_data, e_keep, e_last, e_last && user_reg};
-wire [2*DATA_WIDTH-1:0] pe_win  = pe_shift ? {{DATA_WIDTH{1'b0}}, win_reg[2*DATA_WIDTH-1:DATA_WIDTH]}
-                                           : win_reg;
+// Wide values: the lane masks are continuous assignments (they change only when
+// the window's bounds do, rarely in the middle of a unit); the data is masked and
+// placed in the clocked block, and only when a beat is taken or emitted. Icarus
+// evaluates wide bitwise logic in a continuous assignment one bit at a time, and a
+// combinational block at every change of any of its inputs.
+// lanes [lo, fill) of the low half of the window (none when it holds no bytes)
+wire [DATA_WIDTH-1:0]   data_mask  = ({DATA_WIDTH{1'b1}} << {lo_reg, 3'b000})
+                                     & ~({DATA_WIDTH{1'b1}} << {fill_reg, 3'b000});
 
 always @* begin
     // ---- emit one beat from the low half of the window ----
@@ -157,63 +151,39 @@ always @* begin
     end
 end
 
-// ---- absorb one input beat right after the bytes left over (control) ----
-// The wide data moves only in the clocked block, and only when something
-// changes: this block runs several times a cycle while the inputs settle.
-always @* begin
-    take         = in_valid && in_ready;
-    place        = pe_open ? pe_fill : {1'b0, start_lane};
-    fill_next    = pe_fill;
-    lo_next      = pe_lo;
-    end_next     = pe_end;
-    user_next    = pe_user;
-    emitted_next = pe_emitted;
-    open_next    = pe_open;
-    if (take) begin
-        fill_next = place + (in_hi - {1'b0, in_lo});
-        lo_next   = pe_open ? pe_lo : start_lane;
-        end_next  = in_end;
-        user_next = pe_user || in_user;
-        open_next = 1'b1;
-    end
-end
+// ---- absorb one input beat right after the bytes left over ----
+// The window registers (like the data) are loaded in the clocked block, and only
+// in a cycle with a take, an emit or a drop: the input signals settle in several
+// steps each cycle, and Icarus would re-run a combinational block at every step.
+wire       take  = in_valid && in_ready;
+wire [LW:0] place = pe_open ? pe_fill : {1'b0, start_lane};
+// lanes from `place` up take the input; lanes below keep the window
+wire [2*DATA_WIDTH-1:0] place_mask = {2*DATA_WIDTH{1'b1}} << {place, 3'b000};
 
-// ---- output buffer (control) ----
+// ---- output buffer ----
 wire head_leaves = o0_valid_reg && out_ready;
 // entry 0 is occupied once the head has left (before this cycle's emit)
 wire o0_kept     = head_leaves ? o1_valid_reg : o0_valid_reg;
 
-always @* begin
-    o0_valid_next = o0_kept;
-    o1_valid_next = head_leaves ? 1'b0 : o1_valid_reg;
-    if (emit) begin
-        // emit implies the second entry is free
-        if (!o0_kept) begin
-            o0_valid_next = 1'b1;
-        end else begin
-            o1_valid_next = 1'b1;
-        end
-    end
-end
-
-// lanes from `place` up take the input; lanes below keep the window
-wire [2*DATA_WIDTH-1:0] place_mask = {2*DATA_WIDTH{1'b1}} << {place, 3'b000};
-
 always @(posedge clk) begin
+    // the input goes right after the bytes left over by the emit (whose beat leaves
+    // the low half: pe_shift moves the high half down)
     if (take) begin
-        win_reg <= (pe_win & ~place_mask)
+        win_reg <= ((pe_shift ? {{DATA_WIDTH{1'b0}}, win_reg[2*DATA_WIDTH-1:DATA_WIDTH]} : win_reg)
+                    & ~place_mask)
                  | (({{DATA_WIDTH{1'b0}}, in_data >> {in_lo, 3'b000}} << {place, 3'b000})
                     & place_mask);
     end else if (emit) begin
-        win_reg <= pe_win;
+        win_reg <= pe_shift ? {{DATA_WIDTH{1'b0}}, win_reg[2*DATA_WIDTH-1:DATA_WIDTH]} : win_reg;
     end
+    // the emitted beat: lanes outside keep are 0
     if (emit && !o0_kept) begin
-        o0_reg <= e_entry;
+        o0_reg <= {win_reg[DATA_WIDTH-1:0] & data_mask, e_keep, e_last, e_last && user_reg};
     end else if (head_leaves) begin
         o0_reg <= o1_reg;
     end
     if (emit && o0_kept) begin
-        o1_reg <= e_entry;
+        o1_reg <= {win_reg[DATA_WIDTH-1:0] & data_mask, e_keep, e_last, e_last && user_reg};
     end
 
     if (rst || clear) begin
@@ -226,14 +196,26 @@ always @(posedge clk) begin
         o0_valid_reg <= 1'b0;
         o1_valid_reg <= 1'b0;
     end else begin
-        fill_reg     <= fill_next;
-        lo_reg       <= lo_next;
-        end_reg      <= end_next;
-        user_reg     <= user_next;
-        emitted_reg  <= emitted_next;
-        open_reg     <= open_next;
-        o0_valid_reg <= o0_valid_next;
-        o1_valid_reg <= o1_valid_next;
+        if (take) begin
+            fill_reg     <= place + (in_hi - {1'b0, in_lo});
+            lo_reg       <= pe_open ? pe_lo : start_lane;
+            end_reg      <= in_end;
+            user_reg     <= pe_user || in_user;
+            emitted_reg  <= pe_emitted;
+            open_reg     <= 1'b1;
+        end else if (emit || drop) begin
+            fill_reg     <= pe_fill;
+            lo_reg       <= pe_lo;
+            end_reg      <= pe_end;
+            user_reg     <= pe_user;
+            emitted_reg  <= pe_emitted;
+            open_reg     <= pe_open;
+        end
+        if (emit || head_leaves) begin
+            // emit implies the second entry is free
+            o0_valid_reg <= o0_kept || emit;
+            o1_valid_reg <= emit ? o0_kept : (o1_valid_reg && !head_leaves);
+        end
     end
 end
 
