@@ -105,15 +105,15 @@ localparam [2:0] F_DRAIN = 3'd3;  // read error: discarding the rest of the requ
 localparam [2:0] F_HALT  = 3'd4;  // stopped after a read error, until clear
 
 reg [2:0]    fetch_state_reg, fetch_state_next;
-reg [15:0]   fetch_ptr_reg, fetch_ptr_next;
-reg [15:0]   fetched_ptr_reg, fetched_ptr_next;
-reg [15:0]   first_reg, first_next;      // first index of the request
-reg [15:0]   rem_reg, rem_next;          // descriptors still to arrive
-reg [PW-1:0] pos_reg, pos_next;
-reg [63:0]   req_addr_reg, req_addr_next;
-reg [15:0]   req_len_reg, req_len_next;
+reg [15:0]   fetch_ptr_reg;
+reg [15:0]   fetched_ptr_reg;
+reg [15:0]   first_reg;                  // first index of the request
+reg [15:0]   rem_reg;                    // descriptors still to arrive
+reg [PW-1:0] pos_reg;
+reg [63:0]   req_addr_reg;
+reg [15:0]   req_len_reg;
 reg          err_valid_reg, err_valid_next;
-reg [15:0]   err_index_reg, err_index_next;
+reg [15:0]   err_index_reg;
 
 wire [FCW-1:0] fifo_count;
 wire           fifo_in_ready;
@@ -201,33 +201,27 @@ generate
     end
 endgenerate
 
+// Simulation speed: the state machine computes the next state, the handshakes
+// and the strobes; the pointers and the request are loaded in the clocked block
+// under those strobes, so an idle ring costs next to nothing per cycle (Icarus
+// pays for every statement it runs, and clocked blocks run every cycle).
 reg push;
 reg rsp_ready_int;
+reg req_go;     // a request [fetch_ptr, fetch_ptr + n_req) is made
+reg pos_step;   // the position moves on to the next descriptor or beat
 
 always @* begin
     fetch_state_next = fetch_state_reg;
-    fetch_ptr_next   = fetch_ptr_reg;
-    fetched_ptr_next = fetched_ptr_reg;
-    first_next       = first_reg;
-    rem_next         = rem_reg;
-    pos_next         = pos_reg;
-    req_addr_next    = req_addr_reg;
-    req_len_next     = req_len_reg;
     err_valid_next   = 1'b0;
-    err_index_next   = err_index_reg;
     push             = 1'b0;
     rsp_ready_int    = 1'b0;
+    req_go           = 1'b0;
+    pos_step         = 1'b0;
 
     case (fetch_state_reg)
         F_IDLE: begin
             if (run && n_req != 16'd0) begin
-                req_addr_next    = base + {44'd0, ring_pos[15:0], 4'd0};
-                req_len_next     = {n_req[11:0], 4'd0};
-                first_next       = fetch_ptr_reg;
-                rem_next         = n_req;
-                fetch_ptr_next   = fetch_ptr_reg + n_req;
-                // a 256-bit beat holds two descriptors: an odd index starts in the upper half
-                pos_next         = (DPB > 1) ? fetch_ptr_reg[PW-1:0] : {PW{1'b0}};
+                req_go           = 1'b1;
                 fetch_state_next = F_REQ;
             end
         end
@@ -240,24 +234,17 @@ always @* begin
             if (rsp_valid && rsp_err) begin
                 // the beat is consumed in F_DRAIN
                 err_valid_next   = 1'b1;
-                err_index_next   = first_reg;
                 fetch_state_next = F_DRAIN;
             end else if (rsp_valid) begin
                 push          = beat_complete && fifo_in_ready;
                 rsp_ready_int = beat_complete ? (fifo_in_ready && beat_used) : 1'b1;
                 if (DPB > 1) begin
-                    if (push) begin
-                        pos_next = pos_reg + 1'b1;
-                    end
-                end else if (rsp_ready_int) begin
-                    pos_next = (BPD > 1) ? pos_reg + 1'b1 : pos_reg;
+                    pos_step = push;
+                end else begin
+                    pos_step = rsp_ready_int && BPD > 1;
                 end
-                if (push) begin
-                    fetched_ptr_next = fetched_ptr_reg + 16'd1;
-                    rem_next         = rem_reg - 16'd1;
-                    if (rem_reg == 16'd1) begin
-                        fetch_state_next = F_IDLE;
-                    end
+                if (push && rem_reg == 16'd1) begin
+                    fetch_state_next = F_IDLE;
                 end
             end
         end
@@ -273,10 +260,14 @@ always @* begin
 end
 
 always @(posedge clk) begin
-    req_addr_reg  <= req_addr_next;
-    req_len_reg   <= req_len_next;
-    first_reg     <= first_next;
-    err_index_reg <= err_index_next;
+    if (req_go) begin
+        req_addr_reg <= base + {44'd0, ring_pos[15:0], 4'd0};
+        req_len_reg  <= {n_req[11:0], 4'd0};
+        first_reg    <= fetch_ptr_reg;
+    end
+    if (err_valid_next) begin
+        err_index_reg <= first_reg;
+    end
 
     if (rst || clear) begin
         fetch_state_reg <= F_IDLE;
@@ -287,11 +278,22 @@ always @(posedge clk) begin
         err_valid_reg   <= 1'b0;
     end else begin
         fetch_state_reg <= fetch_state_next;
-        fetch_ptr_reg   <= fetch_ptr_next;
-        fetched_ptr_reg <= fetched_ptr_next;
-        rem_reg         <= rem_next;
-        pos_reg         <= pos_next;
-        err_valid_reg   <= err_valid_next;
+        if (req_go) begin
+            rem_reg       <= n_req;
+            fetch_ptr_reg <= fetch_ptr_reg + n_req;
+            // a 256-bit beat holds two descriptors: an odd index starts in the upper half
+            pos_reg       <= (DPB > 1) ? fetch_ptr_reg[PW-1:0] : {PW{1'b0}};
+        end
+        if (pos_step) begin
+            pos_reg <= pos_reg + 1'b1;
+        end
+        if (push) begin
+            fetched_ptr_reg <= fetched_ptr_reg + 16'd1;
+            rem_reg         <= rem_reg - 16'd1;
+        end
+        if (err_valid_next || err_valid_reg) begin
+            err_valid_reg <= err_valid_next;
+        end
     end
 end
 
