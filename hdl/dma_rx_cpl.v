@@ -75,19 +75,19 @@ reg [15:0]           p_index_mem [0:PEND_DEPTH-1];
 reg [15:0]           p_len_mem [0:PEND_DEPTH-1];
 reg [PEND_DEPTH-1:0] p_eop_reg;
 reg [PEND_DEPTH-1:0] p_err_reg;
-reg [PW:0]           wr_ptr_reg, wr_ptr_next;
-reg [PW:0]           dn_ptr_reg, dn_ptr_next;
-reg [PW:0]           rd_ptr_reg, rd_ptr_next;
+reg [PW:0]           wr_ptr_reg;
+reg [PW:0]           dn_ptr_reg;
+reg [PW:0]           rd_ptr_reg;
 
-reg        stop_reg, stop_next;        // a failed write was completed
-reg        err_seen_reg, err_seen_next;
-reg        err_valid_reg, err_valid_next;
-reg [15:0] err_index_reg, err_index_next;
-reg        cpl_valid_reg, cpl_valid_next;
-reg [15:0] cpl_index_reg, cpl_index_next;
-reg [15:0] cpl_wb_len_reg, cpl_wb_len_next;
-reg [7:0]  cpl_status_reg, cpl_status_next;
-reg [7:0]  cpl_err_reg, cpl_err_next;
+reg        stop_reg;                   // a failed write was completed
+reg        err_seen_reg;
+reg        err_valid_reg;
+reg [15:0] err_index_reg;
+reg        cpl_valid_reg;
+reg [15:0] cpl_index_reg;
+reg [15:0] cpl_wb_len_reg;
+reg [7:0]  cpl_status_reg;
+reg [7:0]  cpl_err_reg;
 
 wire [PW-1:0] rd_slot  = rd_ptr_reg[PW-1:0];
 wire [15:0]   rd_index = p_index_mem[rd_slot];
@@ -97,59 +97,36 @@ wire          have_done = rd_ptr_reg != dn_ptr_reg;
 wire          cpl_free  = !cpl_valid_reg || cpl_ready;
 wire          dir_take  = dir_valid && dir_ready;
 
-always @* begin
-    wr_ptr_next     = wr_ptr_reg + {{PW{1'b0}}, push};
-    dn_ptr_next     = dn_ptr_reg;
-    rd_ptr_next     = rd_ptr_reg;
-    stop_next       = stop_reg;
-    err_seen_next   = err_seen_reg;
-    err_valid_next  = 1'b0;
-    err_index_next  = err_index_reg;
-    cpl_valid_next  = cpl_valid_reg && !cpl_ready;
-    cpl_index_next  = cpl_index_reg;
-    cpl_wb_len_next = cpl_wb_len_reg;
-    cpl_status_next = cpl_status_reg;
-    cpl_err_next    = cpl_err_reg;
-
-    if (done_valid) begin
-        dn_ptr_next = dn_ptr_reg + 1'b1;
-        if (done_err && !err_seen_reg) begin
-            err_seen_next  = 1'b1;
-            err_valid_next = 1'b1;
-            err_index_next = dn_index;
-        end
-    end
-
-    if (have_done) begin
-        if (stop_reg) begin
-            rd_ptr_next = rd_ptr_reg + 1'b1;
-        end else if (cpl_free) begin
-            rd_ptr_next     = rd_ptr_reg + 1'b1;
-            cpl_valid_next  = 1'b1;
-            cpl_index_next  = rd_index;
-            cpl_wb_len_next = rd_len;
-            cpl_status_next = STS_DONE | (p_eop_reg[rd_slot] ? STS_EOP : 8'd0)
-                              | (p_err_reg[rd_slot] ? STS_ERR : 8'd0);
-            cpl_err_next    = p_err_reg[rd_slot] ? ERR_DATA_WRITE : ERR_NONE;
-            if (p_err_reg[rd_slot]) begin
-                stop_next = 1'b1;
-            end
-        end
-    end else if (dir_take) begin
-        cpl_valid_next  = 1'b1;
-        cpl_index_next  = dir_index;
-        cpl_wb_len_next = 16'd0;
-        cpl_status_next = dir_status;
-        cpl_err_next    = dir_err;
-    end
-end
+// Simulation speed: no combinational block; every register is loaded under the
+// event that moves it (Icarus re-runs an always block in full whenever any of its
+// inputs changes, and pays per statement).
+// the oldest done entry leaves the ring (dropped once stopped)
+wire rd_go     = have_done && (stop_reg || cpl_free);
+// it goes into the completion register
+wire ring_cpl  = have_done && !stop_reg && cpl_free;
+// a completion goes into the completion register (a done entry first)
+wire cpl_load  = ring_cpl || (!have_done && dir_take);
+// the first failed write
+wire first_err = done_valid && done_err && !err_seen_reg;
 
 always @(posedge clk) begin
-    err_index_reg  <= err_index_next;
-    cpl_index_reg  <= cpl_index_next;
-    cpl_wb_len_reg <= cpl_wb_len_next;
-    cpl_status_reg <= cpl_status_next;
-    cpl_err_reg    <= cpl_err_next;
+    if (first_err) begin
+        err_index_reg <= dn_index;
+    end
+    if (cpl_load) begin
+        if (have_done) begin
+            cpl_index_reg  <= rd_index;
+            cpl_wb_len_reg <= rd_len;
+            cpl_status_reg <= STS_DONE | (p_eop_reg[rd_slot] ? STS_EOP : 8'd0)
+                              | (p_err_reg[rd_slot] ? STS_ERR : 8'd0);
+            cpl_err_reg    <= p_err_reg[rd_slot] ? ERR_DATA_WRITE : ERR_NONE;
+        end else begin
+            cpl_index_reg  <= dir_index;
+            cpl_wb_len_reg <= 16'd0;
+            cpl_status_reg <= dir_status;
+            cpl_err_reg    <= dir_err;
+        end
+    end
     if (push) begin
         p_index_mem[wr_ptr_reg[PW-1:0]] <= push_index;
         p_len_mem[wr_ptr_reg[PW-1:0]]   <= push_len;
@@ -168,13 +145,27 @@ always @(posedge clk) begin
         err_valid_reg <= 1'b0;
         cpl_valid_reg <= 1'b0;
     end else begin
-        wr_ptr_reg    <= wr_ptr_next;
-        dn_ptr_reg    <= dn_ptr_next;
-        rd_ptr_reg    <= rd_ptr_next;
-        stop_reg      <= stop_next;
-        err_seen_reg  <= err_seen_next;
-        err_valid_reg <= err_valid_next;
-        cpl_valid_reg <= cpl_valid_next;
+        if (push) begin
+            wr_ptr_reg <= wr_ptr_reg + 1'b1;
+        end
+        if (done_valid) begin
+            dn_ptr_reg <= dn_ptr_reg + 1'b1;
+        end
+        if (rd_go) begin
+            rd_ptr_reg <= rd_ptr_reg + 1'b1;
+        end
+        if (ring_cpl && p_err_reg[rd_slot]) begin
+            stop_reg <= 1'b1;
+        end
+        if (first_err) begin
+            err_seen_reg <= 1'b1;
+        end
+        if (first_err || err_valid_reg) begin
+            err_valid_reg <= first_err;
+        end
+        if (cpl_load || cpl_ready) begin
+            cpl_valid_reg <= cpl_load;
+        end
     end
 end
 
