@@ -134,7 +134,7 @@ wire rst_int = rst || soft_rst_reg;
 // ---------------------------------------------------------------------------
 reg        bvalid_reg;
 reg        rvalid_reg;
-reg [31:0] rdata_reg, rdata_next;
+reg [31:0] rdata_reg;
 
 wire do_write = s_axil_awvalid && s_axil_wvalid && !bvalid_reg;
 wire do_read  = s_axil_arvalid && !rvalid_reg;
@@ -339,46 +339,14 @@ always @* begin
                     && !tx_busy && !rx_busy && rx_boundary && !rd_busy && !wr_busy;
 end
 
-// ---------------------------------------------------------------------------
-// Read mux
-// ---------------------------------------------------------------------------
-always @* begin
-    rdata_next = 32'd0;
-    case (raddr)
-        REG_DEV_ID:           rdata_next = DEV_ID_VALUE;
-        REG_DEV_DATA_BYTES:   rdata_next = DEV_DATA_BYTES_VALUE;
-        REG_DEV_MAX_BURST:    rdata_next = DEV_MAX_BURST_VALUE;
-        REG_DEV_RD_OUTSTAND:  rdata_next = DEV_RD_OUTSTAND_VALUE;
-        REG_DEV_MAX_DESC_LEN: rdata_next = DEV_MAX_DESC_LEN_VALUE;
-        REG_DEV_DESC_DEPTH:   rdata_next = DEV_DESC_DEPTH_VALUE;
-        REG_CTRL:             rdata_next = {31'd0, srst_pend_reg};
-        REG_CACHE_LINE:       rdata_next = cache_line_reg;
-        REG_WB_DELAY:         rdata_next = wb_delay_reg;
-        REG_IRQ_STATUS:       rdata_next = {27'd0, irq_status_reg};
-        REG_IRQ_ENABLE:       rdata_next = {27'd0, irq_enable_reg};
-        REG_RX_DROP_COUNT:    rdata_next = rx_drop_count_reg;
-        REG_RX_ERR_COUNT:     rdata_next = rx_err_count_reg;
-        REG_WB_PARTIAL_COUNT: rdata_next = wb_partial_count_reg;
-        RING_TX_BASE + RING_BASE_LO:   rdata_next = tx_base_lo_reg;
-        RING_TX_BASE + RING_BASE_HI:   rdata_next = tx_base_hi_reg;
-        RING_TX_BASE + RING_SIZE_LOG2: rdata_next = tx_size_reg;
-        RING_TX_BASE + RING_CTRL:      rdata_next = {31'd0, tx_enable};
-        RING_TX_BASE + RING_TAIL:      rdata_next = {16'd0, tx_tail};
-        RING_TX_BASE + RING_HEAD:      rdata_next = {16'd0, tx_head};
-        RING_TX_BASE + RING_STATUS:    rdata_next = {tx_status_index, tx_status_code, 6'd0, tx_state};
-        RING_TX_BASE + RING_PKT_COUNT: rdata_next = tx_pkt_count_reg;
-        RING_RX_BASE + RING_BASE_LO:   rdata_next = rx_base_lo_reg;
-        RING_RX_BASE + RING_BASE_HI:   rdata_next = rx_base_hi_reg;
-        RING_RX_BASE + RING_SIZE_LOG2: rdata_next = rx_size_reg;
-        RING_RX_BASE + RING_CTRL:      rdata_next = {31'd0, rx_enable};
-        RING_RX_BASE + RING_TAIL:      rdata_next = {16'd0, rx_tail};
-        RING_RX_BASE + RING_HEAD:      rdata_next = {16'd0, rx_head};
-        RING_RX_BASE + RING_STATUS:    rdata_next = {rx_status_index, rx_status_code, 6'd0, rx_state};
-        RING_RX_BASE + RING_PKT_COUNT: rdata_next = rx_pkt_count_reg;
-        default:              rdata_next = 32'd0;
-    endcase
-end
+// Events that move the interrupt status (a W1C write or an interrupt source)
+wire irq_upd = we_irqs || tx_done_irq || rx_done_irq || tx_stop_irq || rx_stop_irq
+               || rx_drop_inc;
 
+// Registers are loaded only in a cycle that changes them, and the read mux is
+// evaluated only for a read (in the clocked block): Icarus pays for every
+// statement it runs, and would re-run a combinational read mux whenever HEAD or
+// a counter moves.
 always @(posedge clk) begin
     if (rst) begin
         bvalid_reg   <= 1'b0;
@@ -398,7 +366,39 @@ always @(posedge clk) begin
         end
     end
     if (do_read) begin
-        rdata_reg <= rdata_next;
+        case (raddr)
+            REG_DEV_ID:           rdata_reg <= DEV_ID_VALUE;
+            REG_DEV_DATA_BYTES:   rdata_reg <= DEV_DATA_BYTES_VALUE;
+            REG_DEV_MAX_BURST:    rdata_reg <= DEV_MAX_BURST_VALUE;
+            REG_DEV_RD_OUTSTAND:  rdata_reg <= DEV_RD_OUTSTAND_VALUE;
+            REG_DEV_MAX_DESC_LEN: rdata_reg <= DEV_MAX_DESC_LEN_VALUE;
+            REG_DEV_DESC_DEPTH:   rdata_reg <= DEV_DESC_DEPTH_VALUE;
+            REG_CTRL:             rdata_reg <= {31'd0, srst_pend_reg};
+            REG_CACHE_LINE:       rdata_reg <= cache_line_reg;
+            REG_WB_DELAY:         rdata_reg <= wb_delay_reg;
+            REG_IRQ_STATUS:       rdata_reg <= {27'd0, irq_status_reg};
+            REG_IRQ_ENABLE:       rdata_reg <= {27'd0, irq_enable_reg};
+            REG_RX_DROP_COUNT:    rdata_reg <= rx_drop_count_reg;
+            REG_RX_ERR_COUNT:     rdata_reg <= rx_err_count_reg;
+            REG_WB_PARTIAL_COUNT: rdata_reg <= wb_partial_count_reg;
+            RING_TX_BASE + RING_BASE_LO:   rdata_reg <= tx_base_lo_reg;
+            RING_TX_BASE + RING_BASE_HI:   rdata_reg <= tx_base_hi_reg;
+            RING_TX_BASE + RING_SIZE_LOG2: rdata_reg <= tx_size_reg;
+            RING_TX_BASE + RING_CTRL:      rdata_reg <= {31'd0, tx_enable};
+            RING_TX_BASE + RING_TAIL:      rdata_reg <= {16'd0, tx_tail};
+            RING_TX_BASE + RING_HEAD:      rdata_reg <= {16'd0, tx_head};
+            RING_TX_BASE + RING_STATUS:    rdata_reg <= {tx_status_index, tx_status_code, 6'd0, tx_state};
+            RING_TX_BASE + RING_PKT_COUNT: rdata_reg <= tx_pkt_count_reg;
+            RING_RX_BASE + RING_BASE_LO:   rdata_reg <= rx_base_lo_reg;
+            RING_RX_BASE + RING_BASE_HI:   rdata_reg <= rx_base_hi_reg;
+            RING_RX_BASE + RING_SIZE_LOG2: rdata_reg <= rx_size_reg;
+            RING_RX_BASE + RING_CTRL:      rdata_reg <= {31'd0, rx_enable};
+            RING_RX_BASE + RING_TAIL:      rdata_reg <= {16'd0, rx_tail};
+            RING_RX_BASE + RING_HEAD:      rdata_reg <= {16'd0, rx_head};
+            RING_RX_BASE + RING_STATUS:    rdata_reg <= {rx_status_index, rx_status_code, 6'd0, rx_state};
+            RING_RX_BASE + RING_PKT_COUNT: rdata_reg <= rx_pkt_count_reg;
+            default:                       rdata_reg <= 32'd0;
+        endcase
     end
 
     if (rst_int) begin
@@ -419,22 +419,36 @@ always @(posedge clk) begin
         rx_size_reg          <= 32'd0;
         rx_pkt_count_reg     <= 32'd0;
     end else begin
-        srst_pend_reg        <= srst_pend_next;
-        cache_line_reg       <= cache_line_next;
-        wb_delay_reg         <= wb_delay_next;
-        irq_status_reg       <= irq_status_next;
-        irq_enable_reg       <= irq_enable_next;
-        rx_drop_count_reg    <= rx_drop_count_next;
-        rx_err_count_reg     <= rx_err_count_next;
-        wb_partial_count_reg <= wb_partial_count_next;
-        tx_base_lo_reg       <= tx_base_lo_next;
-        tx_base_hi_reg       <= tx_base_hi_next;
-        tx_size_reg          <= tx_size_next;
-        tx_pkt_count_reg     <= tx_pkt_count_next;
-        rx_base_lo_reg       <= rx_base_lo_next;
-        rx_base_hi_reg       <= rx_base_hi_next;
-        rx_size_reg          <= rx_size_next;
-        rx_pkt_count_reg     <= rx_pkt_count_next;
+        if (do_write) begin
+            srst_pend_reg    <= srst_pend_next;
+            cache_line_reg   <= cache_line_next;
+            wb_delay_reg     <= wb_delay_next;
+            irq_enable_reg   <= irq_enable_next;
+            tx_base_lo_reg   <= tx_base_lo_next;
+            tx_base_hi_reg   <= tx_base_hi_next;
+            tx_size_reg      <= tx_size_next;
+            rx_base_lo_reg   <= rx_base_lo_next;
+            rx_base_hi_reg   <= rx_base_hi_next;
+            rx_size_reg      <= rx_size_next;
+        end
+        if (irq_upd) begin
+            irq_status_reg <= irq_status_next;
+        end
+        if (rx_drop_inc) begin
+            rx_drop_count_reg <= rx_drop_count_next;
+        end
+        if (rx_err_inc) begin
+            rx_err_count_reg <= rx_err_count_next;
+        end
+        if (tx_partial_inc || rx_partial_inc) begin
+            wb_partial_count_reg <= wb_partial_count_next;
+        end
+        if (tx_pkt_inc != 4'd0) begin
+            tx_pkt_count_reg <= tx_pkt_count_next;
+        end
+        if (rx_pkt_inc != 4'd0) begin
+            rx_pkt_count_reg <= rx_pkt_count_next;
+        end
     end
 end
 

@@ -218,8 +218,18 @@ always @* begin
     end
 end
 
+// Nothing above moves unless a register is written, a unit reports an error, a
+// soft reset is pending, a pulse must end, the ring drains, or the ring is idle
+// with ENABLE set; the clocked block is skipped in every other cycle (Icarus pays
+// for every statement it runs).
+wire ctrl_upd = ctrl_we || tail_we || (|err_valid) || force_drain || clear_reg || stop_irq_reg
+                || ring_state_reg == ST_DRAIN || (ring_state_reg == ST_IDLE && enable_reg)
+                || (ring_state_reg == ST_RUN && !enable_reg);
+
 always @(posedge clk) begin
-    base_reg <= base_next;
+    if (start) begin
+        base_reg <= base_next;
+    end
 
     if (rst) begin
         size_log2_reg  <= 4'd0;
@@ -232,7 +242,7 @@ always @(posedge clk) begin
         err_flag_reg   <= 1'b0;
         err_code_reg   <= ERR_NONE;
         err_index_reg  <= 16'd0;
-    end else begin
+    end else if (ctrl_upd) begin
         size_log2_reg  <= size_log2_next;
         line_log2_reg  <= line_log2_next;
         ring_state_reg <= ring_state_next;

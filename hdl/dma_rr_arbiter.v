@@ -91,6 +91,8 @@ always @* begin
     end
 end
 
+// registers touched only when they change (Icarus pays for every statement a
+// clocked block runs, and an arbiter is idle most cycles)
 always @(posedge clk) begin
     if (grant_valid && hold) begin
         locked_grant_reg <= grant;
@@ -100,8 +102,12 @@ always @(posedge clk) begin
         mask_reg   <= {PORTS{1'b0}};
         locked_reg <= 1'b0;
     end else begin
-        mask_reg   <= mask_next;
-        locked_reg <= grant_valid && hold;
+        if (advance && grant_valid) begin
+            mask_reg <= mask_next;
+        end
+        if (hold || locked_reg) begin
+            locked_reg <= grant_valid && hold;
+        end
     end
 end
 
