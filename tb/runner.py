@@ -61,6 +61,7 @@ TB_HDL_SOURCES = (
     "tb_axil_checker.v",
     "tb_axis_checker.v",
     "tb_py_notify.v",
+    "tb_perf_monitor.v",
 )
 
 

@@ -49,7 +49,9 @@ module tb_top #(
     // monitor ring entries per direction
     parameter MON_DEPTH = 16,
     // fast streams: bytes per source load / sink chunk buffer
-    parameter STREAM_BUF_BYTES = 16384
+    parameter STREAM_BUF_BYTES = 16384,
+    // 1: count where the engine's cycles go (tb_perf_monitor, u_perf), for benchmarks
+    parameter PERF = 0
 ) ();
 
 initial begin
@@ -505,6 +507,34 @@ tb_axis_checker #(
     .violation_beat(rx_violation_beat),
     .violation_count(rx_violation_count)
 );
+
+// ------------------------------------------- where the cycles go (benchmarks)
+generate
+if (PERF) begin : g_perf
+    tb_perf_monitor #(
+        .RD_LIMIT(MAX_RD_OUTSTANDING),
+        .WR_LIMIT(MAX_WR_OUTSTANDING)
+    ) u_perf (
+        .clk(clk),
+        .rst(rst),
+        .arvalid(m_axi_arvalid),
+        .arready(m_axi_arready),
+        .rvalid(m_axi_rvalid),
+        .rready(m_axi_rready),
+        .rlast(m_axi_rlast),
+        .awvalid(m_axi_awvalid),
+        .awready(m_axi_awready),
+        .wvalid(m_axi_wvalid),
+        .wready(m_axi_wready),
+        .bvalid(m_axi_bvalid),
+        .bready(m_axi_bready),
+        .tx_tvalid(m_axis_tx_tvalid),
+        .tx_tready(m_axis_tx_tready),
+        .rx_tvalid(s_axis_rx_tvalid),
+        .rx_tready(s_axis_rx_tready)
+    );
+end
+endgenerate
 
 // ------------------------------------------------------ Python's wake-up
 // tb/phase.py: py_notify changes at the falling edge after any of these sources

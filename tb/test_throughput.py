@@ -1,0 +1,120 @@
+"""cocotb test: the engine's throughput at one fixed packet size (scripts/bench_engine.py).
+
+No back-pressure anywhere, host-memory latency ``cfg.mem_latency``, TX, RX or both
+at once (``DMANIC_BENCH_MODE``), every packet ``cfg.min_len`` bytes. The driver
+model runs as usual (interrupts, reaping, reposting) with enough buffers in flight
+not to be the limit. ``tb_top`` is built with ``PERF=1``: at every packet that
+leaves the TX port and every packet the RX port takes in, the test snapshots
+``u_perf``'s counters, so the benchmark can pick a steady-state window away
+from bring-up and halt. Every packet is still checked byte for byte, with the
+checkers on. Writes ``throughput.json``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import cocotb
+from cocotb.utils import get_sim_time
+
+from tb.bfm.fast import FastBusModels
+from tb.bfm.vector import read_uint
+from tb.driver import DriverConfig
+from tb.env import DmaEnv
+from tb.scenario_config import ENV_PREFIX, ScenarioConfig
+
+RESULT = "throughput.json"
+#: u_perf's counters, in the order of a snapshot
+COUNTERS = (
+    "cycles", "ar_xfer", "ar_wait", "r_xfer", "r_wait", "aw_xfer", "aw_wait", "w_xfer",
+    "w_wait", "b_xfer", "b_wait", "tx_xfer", "tx_wait", "rx_xfer", "rx_wait",
+    "rd_none", "rd_full", "rd_sum", "wr_none", "wr_full", "wr_sum",
+)
+MODES = ("tx", "rx", "both")
+
+
+class Snapshots:
+    """``u_perf`` counters at chosen moments: ``(time_ns, kind, count, counters)`` rows."""
+
+    def __init__(self, perf: Any) -> None:
+        self.handles = [getattr(perf, name) for name in COUNTERS]
+        self.rows: list[tuple[int, str, int, list[int]]] = []
+
+    def take(self, kind: str, count: int) -> None:
+        values = [read_uint(h) for h in self.handles]
+        self.rows.append((int(get_sim_time("ns")), kind, count, values))
+
+
+@cocotb.test()
+async def throughput(dut) -> None:  # type: ignore[no-untyped-def]
+    """Fixed-size packets, no back-pressure: counters at every packet for the benchmark."""
+    cfg = ScenarioConfig.from_env()
+    mode = os.environ.get(ENV_PREFIX + "BENCH_MODE", "both")
+    if mode not in MODES:
+        raise ValueError(f"DMANIC_BENCH_MODE must be one of {', '.join(MODES)}, not {mode!r}")
+    if cfg.min_len != cfg.max_len:
+        raise ValueError(f"a throughput run needs one packet size, not {cfg.min_len}..{cfg.max_len}")
+    if int(dut.PERF.value) != 1:
+        raise ValueError("a throughput run needs tb_top built with PERF=1")
+    env = DmaEnv(dut, cfg, driver_config=DriverConfig(tx_buffers=256, rx_buffers=384,
+                                                      tx_ring_log2=9, rx_ring_log2=9))
+    if not isinstance(env.models, FastBusModels):
+        raise ValueError("throughput runs use the fast bus models")
+    snaps = Snapshots(dut.g_perf.u_perf)
+    tx_seen = 0
+    rx_seen = 0
+    observe = env.tx_scoreboard.observe
+
+    def on_tx(data: bytes, **kw: Any) -> None:
+        nonlocal tx_seen
+        observe(data, **kw)
+        tx_seen += 1
+        snaps.take("tx", tx_seen)
+
+    env.tx_scoreboard.observe = on_tx  # type: ignore[method-assign]
+    source = env.models.rx_source
+    consumed = source._on_consumed
+
+    def on_consumed() -> None:
+        nonlocal rx_seen
+        before = source._consumed_n
+        consumed()
+        rx_seen += (source._consumed_n - before) & 0xFFFF_FFFF
+        snaps.take("rx", rx_seen)
+
+    source._on_consumed = on_consumed  # type: ignore[method-assign]
+    await env.start()
+    if source._watch is not None:  # the watch holds the service it was started with
+        source._watch.service = on_consumed
+    assert await env.driver.initialize(), "driver initialization failed"
+    snaps.take("start", 0)
+    timeout = cfg.timeout_us * 1000
+    tx_count = cfg.tx_packets if mode in ("tx", "both") else 0
+    rx_count = cfg.rx_packets if mode in ("rx", "both") else 0
+    rx = cocotb.start_soon(env.send_rx(rx_count)) if rx_count else None
+    if tx_count:
+        await env.send_tx(tx_count, window=env.driver.cfg.tx_buffers)
+        await env.driver.wait_tx_done(timeout)
+        while env.tx_scoreboard.outstanding:
+            await env.phase.sleep(1000)
+    if rx is not None:
+        await rx
+        await env.wait_rx_settled(timeout)
+    snaps.take("end", 0)
+    await env.driver.halt()
+    await env.check_drained()
+    env.stop()
+    tx_stats = env.tx_scoreboard.finish()
+    rx_stats = env.rx_scoreboard.finish(counted_drops=0)
+    assert tx_stats.matched == tx_count, f"TX: {tx_stats.matched} of {tx_count} packets"
+    assert rx_stats.matched == rx_count, f"RX: {rx_stats.matched} of {rx_count} (none may drop)"
+    Path(RESULT).write_text(json.dumps({
+        "mode": mode, "packet_bytes": cfg.min_len, "data_bytes": env.data_bytes,
+        "mem_latency": cfg.mem_latency, "tx_packets": tx_count, "rx_packets": rx_count,
+        "counters": list(COUNTERS), "snapshots": snaps.rows,
+        "rd_limit": int(dut.MAX_RD_OUTSTANDING.value),
+        "wr_limit": int(dut.MAX_WR_OUTSTANDING.value),
+    }))
