@@ -121,18 +121,18 @@ localparam [2:0] X_BAD    = 3'd5;  // bad descriptor: waiting for earlier writes
 localparam [2:0] X_BADW   = 3'd6;  // bad descriptor: completing the window, then it
 
 reg [2:0]    rx_state_reg, rx_state_next;
-reg [15:0]   pkt_len_reg, pkt_len_next;
-reg [15:0]   rem_reg, rem_next;          // packet bytes still to write
-reg [15:0]   brem_reg, brem_next;        // bytes still to write into this buffer
-reg [LW-1:0] cur_lo_reg, cur_lo_next;    // first unwritten lane of the head beat
-reg [LW-1:0] start_lane_reg, start_lane_next;
-reg [15:0]   drop_beats_reg, drop_beats_next;
-reg [17:0]   win_sum_reg, win_sum_next;
-reg [15:0]   bad_index_reg, bad_index_next;
-reg [7:0]    bad_code_reg, bad_code_next;
-reg          req_valid_reg, req_valid_next;
-reg [63:0]   req_addr_reg, req_addr_next;
-reg [15:0]   req_len_reg, req_len_next;
+reg [15:0]   pkt_len_reg;
+reg [15:0]   rem_reg;                    // packet bytes still to write
+reg [15:0]   brem_reg;                   // bytes still to write into this buffer
+reg [LW-1:0] cur_lo_reg;                 // first unwritten lane of the head beat
+reg [LW-1:0] start_lane_reg;
+reg [15:0]   drop_beats_reg;
+reg [17:0]   win_sum_reg;
+reg [15:0]   bad_index_reg;
+reg [7:0]    bad_code_reg;
+reg          req_valid_reg;
+reg [63:0]   req_addr_reg;
+reg [15:0]   req_len_reg;
 reg          bad_valid_reg, bad_valid_next;  // bad descriptor found (error pulse)
 reg          drop_inc_reg, drop_inc_next;
 reg          err_inc_reg, err_inc_next;
@@ -172,18 +172,27 @@ dma_fifo #(
 );
 
 // ---- realigner: packet bytes -> buffer lanes ----
+// The bytes of the head beat that go into the current buffer, as continuous
+// assignments: they change only when the walk moves, and Icarus re-runs an
+// always block in full whenever any of its inputs changes.
+wire [LW:0]   avail     = LANE_END - {1'b0, cur_lo_reg};
+wire [15:0]   avail16   = {{15-LW{1'b0}}, avail};
+wire [15:0]   take_pkt  = (rem_reg < avail16) ? rem_reg : avail16;
+wire [15:0]   take16    = (brem_reg < take_pkt) ? brem_reg : take_pkt;
+wire [LW:0]   take      = take16[LW:0];
+wire [LW:0]   ra_hi     = {1'b0, cur_lo_reg} + take;
+wire          ra_end    = take16 == brem_reg;
+wire          pkt_end   = take16 == rem_reg;   // the packet's last bytes
+wire          beat_pop  = ra_hi == LANE_END || pkt_end;
+wire [16:0]   beats17   = ({1'b0, len_bytes} + BYTES_M1) >> LW;
+wire [15:0]   setup_n   = (rem_reg < w_len) ? rem_reg : w_len;
+
 wire ra_ready;
 wire [DATA_WIDTH/8-1:0] unused_keep;
 wire unused_last;
 wire unused_user;
 
 reg          ra_valid;
-reg [LW:0]   avail;
-reg [15:0]   take16;
-reg [LW:0]   take;
-reg [LW:0]   ra_hi;
-reg          ra_end;
-reg          beat_pop;
 
 dma_realign #(
     .DATA_WIDTH(DATA_WIDTH)
@@ -209,16 +218,18 @@ dma_realign #(
 
 // ---- completions, after the writes' dones ----
 reg        pend_push;
-reg [15:0] setup_n;
 wire       pend_full;
 wire       cpl_idle;
 reg        dir_valid;
-reg [15:0] dir_index;
-reg [7:0]  dir_status;
-reg [7:0]  dir_err;
 wire       dir_ready;
 wire       wr_err_valid;
 wire [15:0] wr_err_index;
+// X_BADW with the window empty: the bad descriptor itself (else one handed back unused,
+// with its error too)
+reg        dir_bad;
+wire [15:0] dir_index  = dir_bad ? bad_index_reg : w_index;
+wire [7:0]  dir_status = STS_DONE | STS_ERR;
+wire [7:0]  dir_err    = bad_code_reg;
 
 dma_rx_cpl cpl_inst (
     .clk(clk),
@@ -247,65 +258,34 @@ dma_rx_cpl cpl_inst (
     .idle(cpl_idle)
 );
 
+// Simulation speed: the state machine computes the handshakes, the next state
+// and the pulses; the walk registers are loaded in the clocked block under the
+// handshakes that move them, so this block does little per packet beat.
 reg        len_ready_int;
 reg        pkt_ready_int;
 reg        d_ready_int;
-reg [16:0] beats17;
+reg        data_take;    // a packet beat (or part of one) goes into the realigner
 
 always @* begin
-    rx_state_next    = rx_state_reg;
-    pkt_len_next     = pkt_len_reg;
-    rem_next         = rem_reg;
-    brem_next        = brem_reg;
-    cur_lo_next      = cur_lo_reg;
-    start_lane_next  = start_lane_reg;
-    drop_beats_next  = drop_beats_reg;
-    win_sum_next     = win_sum_reg;
-    bad_index_next   = bad_index_reg;
-    bad_code_next    = bad_code_reg;
-    req_valid_next   = req_valid_reg && !req_ready;
-    req_addr_next    = req_addr_reg;
-    req_len_next     = req_len_reg;
-    bad_valid_next   = 1'b0;
-    drop_inc_next    = 1'b0;
-    err_inc_next     = 1'b0;
-
-    len_ready_int = 1'b0;
-    pkt_ready_int = 1'b0;
-    d_ready_int   = 1'b0;
-    win_push      = 1'b0;
-    win_out_ready = 1'b0;
-    pend_push     = 1'b0;
-    ra_valid      = 1'b0;
-    dir_valid     = 1'b0;
-    dir_index     = w_index;
-    dir_status    = STS_DONE;
-    dir_err       = ERR_NONE;
-    setup_n       = (rem_reg < w_len) ? rem_reg : w_len;
-    beats17       = ({1'b0, len_bytes} + BYTES_M1) >> LW;
-
-    // bytes of the head beat that go into the current buffer
-    avail  = LANE_END - {1'b0, cur_lo_reg};
-    take16 = {{15-LW{1'b0}}, avail};
-    if (rem_reg < take16) begin
-        take16 = rem_reg;
-    end
-    if (brem_reg < take16) begin
-        take16 = brem_reg;
-    end
-    take     = take16[LW:0];
-    ra_hi    = {1'b0, cur_lo_reg} + take;
-    ra_end   = take16 == brem_reg;
-    beat_pop = ra_hi == LANE_END || take16 == rem_reg;
+    rx_state_next  = rx_state_reg;
+    bad_valid_next = 1'b0;
+    drop_inc_next  = 1'b0;
+    err_inc_next   = 1'b0;
+    len_ready_int  = 1'b0;
+    pkt_ready_int  = 1'b0;
+    d_ready_int    = 1'b0;
+    win_push       = 1'b0;
+    win_out_ready  = 1'b0;
+    pend_push      = 1'b0;
+    ra_valid       = 1'b0;
+    data_take      = 1'b0;
+    dir_valid      = 1'b0;
+    dir_bad        = 1'b0;
 
     case (rx_state_reg)
         X_IDLE: begin
             if (len_valid && !quiesce) begin
-                len_ready_int   = 1'b1;
-                pkt_len_next    = len_bytes;
-                rem_next        = len_bytes;
-                cur_lo_next     = {LW{1'b0}};
-                drop_beats_next = beats17[15:0];
+                len_ready_int = 1'b1;
                 if (len_err) begin
                     err_inc_next  = 1'b1;
                     rx_state_next = X_DROP;
@@ -329,14 +309,11 @@ always @* begin
             end else if (d_valid) begin
                 if (d_bad) begin
                     d_ready_int    = 1'b1;
-                    bad_index_next = d_index;
-                    bad_code_next  = (d_len == 16'd0) ? ERR_ZERO_LEN : ERR_TOO_LONG;
                     bad_valid_next = 1'b1;
                     rx_state_next  = X_BAD;
                 end else if (win_in_ready) begin
-                    d_ready_int  = 1'b1;
-                    win_push     = 1'b1;
-                    win_sum_next = win_sum_reg + {2'b00, d_len};
+                    d_ready_int = 1'b1;
+                    win_push    = 1'b1;
                 end
             end else if (ring_empty) begin
                 drop_inc_next = 1'b1;
@@ -345,36 +322,25 @@ always @* begin
         end
         X_SETUP: begin
             if (win_out_valid && (!req_valid_reg || req_ready) && !pend_full) begin
-                win_out_ready   = 1'b1;
-                win_sum_next    = win_sum_reg - {2'b00, w_len};
-                req_valid_next  = 1'b1;
-                req_addr_next   = w_addr;
-                req_len_next    = setup_n;
-                pend_push       = 1'b1;
-                brem_next       = setup_n;
-                start_lane_next = w_addr[LW-1:0];
-                rx_state_next   = X_DATA;
+                win_out_ready = 1'b1;
+                pend_push     = 1'b1;
+                rx_state_next = X_DATA;
             end
         end
         X_DATA: begin
             ra_valid = pkt_valid;
             if (pkt_valid && ra_ready) begin
+                data_take     = 1'b1;
                 pkt_ready_int = beat_pop;
-                cur_lo_next   = beat_pop ? {LW{1'b0}} : ra_hi[LW-1:0];
-                rem_next      = rem_reg - take16;
-                brem_next     = brem_reg - take16;
                 if (ra_end) begin
-                    rx_state_next = (take16 == rem_reg) ? X_IDLE : X_SETUP;
+                    rx_state_next = pkt_end ? X_IDLE : X_SETUP;
                 end
             end
         end
         X_DROP: begin
             pkt_ready_int = 1'b1;
-            if (pkt_valid) begin
-                drop_beats_next = drop_beats_reg - 16'd1;
-                if (drop_beats_reg == 16'd1) begin
-                    rx_state_next = X_IDLE;
-                end
+            if (pkt_valid && drop_beats_reg == 16'd1) begin
+                rx_state_next = X_IDLE;
             end
         end
         X_BAD: begin
@@ -384,20 +350,15 @@ always @* begin
             end
         end
         default: begin // X_BADW
-            if (win_count != {WCW{1'b0}}) begin
+            dir_bad = win_count == {WCW{1'b0}};
+            if (!dir_bad) begin
                 // gathered before the bad one: handed back unused, with its error
-                dir_valid  = win_out_valid;
-                dir_status = STS_DONE | STS_ERR;
-                dir_err    = bad_code_reg;
+                dir_valid = win_out_valid;
                 if (win_out_valid && dir_ready) begin
                     win_out_ready = 1'b1;
-                    win_sum_next  = win_sum_reg - {2'b00, w_len};
                 end
             end else begin
-                dir_valid  = 1'b1;
-                dir_index  = bad_index_reg;
-                dir_status = STS_DONE | STS_ERR;
-                dir_err    = bad_code_reg;
+                dir_valid = 1'b1;
                 if (dir_ready) begin
                     drop_inc_next = 1'b1;
                     rx_state_next = X_DROP;
@@ -408,12 +369,19 @@ always @* begin
 end
 
 always @(posedge clk) begin
-    pkt_len_reg     <= pkt_len_next;
-    start_lane_reg  <= start_lane_next;
-    bad_index_reg   <= bad_index_next;
-    bad_code_reg    <= bad_code_next;
-    req_addr_reg    <= req_addr_next;
-    req_len_reg     <= req_len_next;
+    // registers loaded by the handshakes that move them (the states tell which)
+    if (len_ready_int) begin
+        pkt_len_reg <= len_bytes;
+    end
+    if (pend_push) begin
+        req_addr_reg   <= w_addr;
+        req_len_reg    <= setup_n;
+        start_lane_reg <= w_addr[LW-1:0];
+    end
+    if (bad_valid_next) begin
+        bad_index_reg <= d_index;
+        bad_code_reg  <= (d_len == 16'd0) ? ERR_ZERO_LEN : ERR_TOO_LONG;
+    end
 
     // the packet walk is reset by `rst` only: `clear` comes while it is idle
     // or dropping, and a packet being dropped must be dropped to its end
@@ -427,12 +395,24 @@ always @(posedge clk) begin
         err_inc_reg    <= 1'b0;
     end else begin
         rx_state_reg   <= rx_state_next;
-        rem_reg        <= rem_next;
-        brem_reg       <= brem_next;
-        cur_lo_reg     <= cur_lo_next;
-        drop_beats_reg <= drop_beats_next;
         drop_inc_reg   <= drop_inc_next;
         err_inc_reg    <= err_inc_next;
+        if (len_ready_int) begin
+            rem_reg        <= len_bytes;
+            cur_lo_reg     <= {LW{1'b0}};
+            drop_beats_reg <= beats17[15:0];
+        end
+        if (pend_push) begin
+            brem_reg <= setup_n;
+        end
+        if (data_take) begin
+            cur_lo_reg <= beat_pop ? {LW{1'b0}} : ra_hi[LW-1:0];
+            rem_reg    <= rem_reg - take16;
+            brem_reg   <= brem_reg - take16;
+        end
+        if (rx_state_reg == X_DROP && pkt_valid) begin
+            drop_beats_reg <= drop_beats_reg - 16'd1;
+        end
     end
 
     if (rst || clear) begin
@@ -440,8 +420,14 @@ always @(posedge clk) begin
         req_valid_reg <= 1'b0;
         bad_valid_reg <= 1'b0;
     end else begin
-        win_sum_reg   <= win_sum_next;
-        req_valid_reg <= req_valid_next;
+        if (win_push) begin
+            win_sum_reg <= win_sum_reg + {2'b00, d_len};
+        end else if (win_out_ready) begin
+            win_sum_reg <= win_sum_reg - {2'b00, w_len};
+        end
+        if (pend_push || req_ready) begin
+            req_valid_reg <= pend_push;
+        end
         bad_valid_reg <= bad_valid_next;
     end
 end
