@@ -134,6 +134,8 @@ class DmaEnv:
             on_receive=self._on_receive,
             on_transmitted=self._on_transmitted,
             ownership=self.checkers.ownership,
+            # the completion checker follows the driver's rings only when it sees the bus
+            ledger=self.checkers.completion if cfg.checkers else None,
         )
         #: GTKWave layout of this run (cfg.waves), with a marker at the first violation.
         self.waves = WaveLayout(dut) if cfg.waves else None
@@ -220,6 +222,7 @@ class DmaEnv:
             "rx_scoreboard": str(self.rx_scoreboard.stats),
             "checked_bursts": self.checkers.translation.bursts,
             "checked_lines_written": self.checkers.tearing.lines_written,
+            "checked_descriptor_writes": self.checkers.completion.descriptor_writes,
             "findings": [str(f) for f in self.checkers.log.findings],
             "notes": dict(sorted(self.checkers.log.notes.items())),
             "protocol_findings": [str(f) for f in self.protocol_findings],

@@ -126,6 +126,7 @@ async def default_scenario(dut) -> None:  # type: ignore[no-untyped-def]
         "async_blocks": env.driver.stats.async_blocks,
         "checked_bursts": env.checkers.translation.bursts,
         "checked_lines_written": env.checkers.tearing.lines_written,
+        "checked_descriptor_writes": env.checkers.completion.descriptor_writes,
         "violations": len(env.checkers.log.findings) + len(env.protocol_findings),
         "partial_line_writes": env.checkers.log.notes.get(PARTIAL_LINE, 0),
         "partial_desc_line_writes": env.checkers.log.notes.get(PARTIAL_DESC_LINE, 0),

@@ -13,7 +13,12 @@ __all__ = ["CheckerViolation", "Finding", "Rule", "ViolationLog"]
 
 
 class Rule(enum.Enum):
-    """The rules of the Python-side bus checkers (protocol rules live in protocol_rules)."""
+    """The rules of the Python-side bus checkers (protocol rules live in protocol_rules).
+
+    ``completion`` rules judge each descriptor write-back against what the driver
+    posted (:mod:`tb.checkers.completion`); the driver model holds what it reaps to
+    the same rules (:mod:`tb.checkers.completion_rules`).
+    """
 
     NOT_MAPPED = ("translation", "the device used a logical address no live mapping holds")
     USE_AFTER_FREE = ("translation", "the device used a mapping the driver already freed")
@@ -32,6 +37,48 @@ class Rule(enum.Enum):
     STALE_DEVICE_READ = ("coherence", "the device read bytes the CPU holds dirty (not flushed)")
     STALE_CPU_READ = ("coherence", "the CPU read device-written data without invalidating first")
     DIRTY_DISCARD = ("coherence", "an invalidate discarded bytes the CPU had written")
+    NOT_POSTED = (
+        "completion",
+        "the device set DONE on a descriptor the driver has not posted (or already reclaimed)",
+    )
+    OUT_OF_ORDER = (
+        "completion",
+        "the device completed a descriptor while an earlier posted one of its ring is not done",
+    )
+    DRIVER_BYTES = (
+        "completion",
+        (
+            "the device changed descriptor bytes it must leave as posted "
+            "(bytes 0-11, or 12-15 of a descriptor it has not completed)"
+        ),
+    )
+    COMPLETION_CHANGED = (
+        "completion",
+        "the device rewrote a completed descriptor with different bytes",
+    )
+    RESERVED_BITS = ("completion", "the device set reserved bits of a descriptor's STATUS")
+    ERR_CODE = (
+        "completion",
+        (
+            "the error code is not one the ring's descriptors can carry, disagrees with "
+            "STATUS.ERR, or names a length error the posted descriptors do not have"
+        ),
+    )
+    ZERO_LENGTH = (
+        "completion",
+        "the device completed a descriptor with WB_LEN 0 and no status saying why",
+    )
+    BAD_LENGTH = (
+        "completion",
+        "WB_LEN is not what the posted descriptor allows (TX: LEN; RX: at most LEN; errors: 0)",
+    )
+    EOP_PLACEMENT = (
+        "completion",
+        (
+            "STATUS.EOP does not fit the packet (TX: CTRL.EOP; RX: its last buffer, no longer "
+            "than the engine receives)"
+        ),
+    )
 
     @property
     def checker(self) -> str:

@@ -40,6 +40,7 @@ from pymodel.device import (
 )
 from pymodel.iommu import Access
 from pymodel.ndis import MiniportAdapter, NdisSystem
+from tb.checkers.completion import DescriptorLedger
 from tb.checkers.ownership import OwnershipMap
 from tb.driver.memory import DmaBuffer, SharedBlock, SharedMemoryBook
 from tb.driver.ring import INDEX_MASK, DriverRing
@@ -127,6 +128,7 @@ class MiniportDriver:
         on_receive: Callable[[bytes], None],
         on_transmitted: Callable[[int], None] | None = None,
         ownership: OwnershipMap | None = None,
+        ledger: DescriptorLedger | None = None,
         name: str = "nic0",
     ) -> None:
         self.system = system
@@ -140,6 +142,8 @@ class MiniportDriver:
         self.on_transmitted = on_transmitted
         self.name = name
         self.ownership = ownership
+        #: told what the driver posts and reclaims in each ring (the completion checker)
+        self.ledger = ledger
         self.stats = DriverStats()
         self.log = logging.getLogger(f"tb.driver.{name}")
         self.adapter: MiniportAdapter | None = None
@@ -235,13 +239,18 @@ class MiniportDriver:
         assert self.book is not None
         min_log2 = max(1, (self.alignment // DESC_BYTES).bit_length() - 1)
         while size_log2 >= min_log2:
-            ring = DriverRing.create(name, self.host, self.book, size_log2, self.alignment)
+            ring = DriverRing.create(name, self.host, self.book, size_log2, self.alignment,
+                                     ledger=self.ledger)
             if ring is not None:
                 return ring
             size_log2 -= 1
         raise DriverError(f"no shared memory for the {name} descriptor ring")
 
     def _free_resources(self) -> None:
+        if self.ledger is not None:
+            for ring in (self.tx_ring, self.rx_ring):
+                if ring is not None:
+                    self.ledger.ring_freed(ring.which)
         if self.book is not None:
             self.book.free_all()
             ndis.NdisFreeBufferPool(self.book.mdl_pool)
