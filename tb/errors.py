@@ -7,7 +7,14 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from tb.checkers.protocol import ProtocolFinding
 
-__all__ = ["DriverError", "ProtocolViolation", "ScoreboardMismatch", "SimTimeout", "TbError"]
+__all__ = [
+    "DeviceError",
+    "DriverError",
+    "ProtocolViolation",
+    "ScoreboardMismatch",
+    "SimTimeout",
+    "TbError",
+]
 
 
 class TbError(Exception):
@@ -20,6 +27,11 @@ class ScoreboardMismatch(TbError):
 
 class DriverError(TbError):
     """The driver model met a state a real miniport would report as a failure."""
+
+
+class DeviceError(DriverError):
+    """The driver model read a completion no correct device writes (it names the ring,
+    the descriptor, the bytes and the rule); a real miniport would stop trusting the ring."""
 
 
 class SimTimeout(TbError):

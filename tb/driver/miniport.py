@@ -8,13 +8,21 @@ through the CPU cache and flush them; receives invalidate before reading.
 Interrupts run an ISR (read and clear IRQ_STATUS) and a DPC at DISPATCH_LEVEL
 (reap completions); a poster task rings the doorbells.  MiniportHaltEx stops
 the engine, soft-resets it and frees every allocation, so NDIS finds no leak.
+
+The driver never trusts what the device writes into host memory: before it
+acts on a completion it holds it to the descriptor contract
+(:mod:`tb.checkers.completion_rules`: bytes 0-11 as posted, documented status
+bits and error codes, WB_LEN within the buffer, EOP where the packet ends).  A
+completion that breaks it is a device error: the driver stops reaping that
+ring, and (``strict_errors`` off) stops, reclaims and re-enables the ring; if
+the ring does not come back, the adapter has failed.
 """
 
 from __future__ import annotations
 
 import logging
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -41,10 +49,11 @@ from pymodel.device import (
 from pymodel.iommu import Access
 from pymodel.ndis import MiniportAdapter, NdisSystem
 from tb.checkers.completion import DescriptorLedger
+from tb.checkers.completion_rules import RX_WINDOW, Verdict, describe, hex_bytes, judge_completion
 from tb.checkers.ownership import OwnershipMap
 from tb.driver.memory import DmaBuffer, SharedBlock, SharedMemoryBook
 from tb.driver.ring import INDEX_MASK, DriverRing
-from tb.errors import DriverError, SimTimeout
+from tb.errors import DeviceError, DriverError, SimTimeout
 from tb.phase import InterruptLine, PythonPhase
 from tb.regs import DeviceRegisters
 
@@ -87,7 +96,8 @@ class DriverConfig:
     #: RX blocks the driver may add with NdisMAllocateSharedMemoryAsyncEx when it drops.
     max_async_rx_blocks: int = 2
     shared_memory_limit: int | None = 16 << 20
-    #: Raise at once on an error completion or interrupt (False: record it).
+    #: Raise at once on an error completion or interrupt, or a device error (False: record
+    #: it; after a device error, recover the ring).
     strict_errors: bool = True
     bugs: DriverBugs = DriverBugs()
 
@@ -105,6 +115,12 @@ class DriverStats:
     interrupts: int = 0
     async_blocks: int = 0
     errors: list[str] = field(default_factory=list)
+    #: completions the driver refused to believe (ring, descriptor, bytes, rule)
+    device_errors: list[str] = field(default_factory=list)
+    #: rings stopped, reclaimed and re-enabled after a device error
+    recoveries: int = 0
+    #: why the adapter failed ("" while it has not)
+    failed: str = ""
 
 
 @dataclass
@@ -163,6 +179,11 @@ class MiniportDriver:
         self._running = False
         self._async_pending = 0
         self._tx_doorbell_pending = False
+        self._rx_doorbell_pending = False
+        #: rings whose completions the driver no longer believes (a device error)
+        self._untrusted: set[Ring] = set()
+        #: rings being recovered: nothing is posted into them meanwhile
+        self._recovering: set[Ring] = set()
 
     # ------------------------------------------------------------ helpers
     def _sync_time(self) -> None:
@@ -280,6 +301,8 @@ class MiniportDriver:
     # --------------------------------------------------------------- sends
     def send(self, packet: bytes) -> None:
         """Queue a packet for transmission (NdisMSendNetBufferLists)."""
+        if self.stats.failed:
+            raise DriverError(f"send() on a failed adapter: {self.stats.failed}")
         if not self._running:
             raise DriverError("send() while the adapter is not running")
         if not packet:
@@ -297,6 +320,8 @@ class MiniportDriver:
         """Move queued packets into the TX ring; returns descriptors posted."""
         ring = self.tx_ring
         assert ring is not None
+        if Ring.TX in self._recovering:
+            return 0
         first = ring.tail
         posted = 0
         pad_reserve = ring.per_line - 1 if self.cfg.post_whole_lines else 0
@@ -337,11 +362,38 @@ class MiniportDriver:
     def _with_irq(desc: Descriptor) -> Descriptor:
         return Descriptor(addr=desc.addr, length=desc.length, ctrl=desc.ctrl | DescCtrl.IRQ)
 
+    def _check_completion(self, ring: DriverRing, raw: bytes, packet_bytes: int = 0) -> bool:
+        """Hold the completion at ``ring.clean`` to the descriptor contract before acting on
+        it; False (a device error reported) when it breaks a rule."""
+        index = ring.clean
+        verdict = judge_completion(ring.which, ring.posted_at(index), raw,
+                                   later=ring.later(index, RX_WINDOW - 1),
+                                   packet_bytes=packet_bytes)
+        if verdict is None:
+            return True
+        self._device_error(ring, index, raw, verdict)
+        return False
+
+    def _device_error(self, ring: DriverRing, index: int, raw: bytes, verdict: Verdict) -> None:
+        """The device wrote a completion no correct device writes: stop believing the ring."""
+        text = (
+            f"{ring.which.name} descriptor {index} at LA {ring.la_of(index):#x}: the device wrote "
+            f"{hex_bytes(raw)} ({describe(raw)}); {verdict.rule.name}: {verdict.detail}"
+        )
+        self.stats.device_errors.append(text)
+        self.log.error("device error: %s", text)
+        self._untrusted.add(ring.which)
+        if self.cfg.strict_errors:
+            raise DeviceError(text)
+
     def _reap_tx(self) -> bool:
         ring = self.tx_ring
         assert ring is not None
         progress = False
-        while (desc := ring.reap()) is not None:
+        while (raw := ring.reap_raw()) is not None:
+            if not self._check_completion(ring, raw):
+                break
+            desc = Descriptor.unpack(raw)
             slot = self._tx_slots.pop(ring.clean)
             if desc.status & DescStatus.ERR:
                 self._error(f"TX descriptor {ring.clean} completed with {desc.err.name}")
@@ -365,6 +417,8 @@ class MiniportDriver:
         ring = self.rx_ring
         assert ring is not None
         unit = ring.per_line if self.cfg.post_whole_lines else 1
+        if Ring.RX in self._recovering:
+            return 0
         first = ring.tail
         posted = 0
         while len(self._rx_free) >= unit and ring.free >= unit:
@@ -387,21 +441,22 @@ class MiniportDriver:
         ring = self.rx_ring
         assert ring is not None
         progress = False
-        while (desc := ring.reap()) is not None:
+        while (raw := ring.reap_raw()) is not None:
+            if not self._check_completion(ring, raw, sum(map(len, self._rx_partial))):
+                break
+            desc = Descriptor.unpack(raw)
             buf = self._rx_slots.pop(ring.clean)
             if desc.status & DescStatus.ERR:
+                # the packet this buffer was part of is lost; the buffer holds nothing to read
+                self._rx_partial = []
                 self._error(f"RX descriptor {ring.clean} completed with {desc.err.name}")
-            if desc.wb_len > buf.size:
-                self._error(
-                    f"RX descriptor {ring.clean} reports {desc.wb_len} bytes in a "
-                    f"{buf.size}-byte buffer"
-                )
-            if not self.cfg.bugs.skip_rx_invalidate:
-                ndis.NdisFlushBuffer(buf.mdl, False)
-            self._rx_partial.append(self.host.cpu_read(buf.va, desc.wb_len))
+            else:
+                if not self.cfg.bugs.skip_rx_invalidate:
+                    ndis.NdisFlushBuffer(buf.mdl, False)
+                self._rx_partial.append(self.host.cpu_read(buf.va, desc.wb_len))
             if self.ownership is not None:
                 self.ownership.take_back(buf.la, buf.size)
-            if desc.status & DescStatus.EOP:
+            if desc.status & DescStatus.EOP and not desc.status & DescStatus.ERR:
                 packet = b"".join(self._rx_partial)
                 self._rx_partial = []
                 self.stats.rx_packets += 1
@@ -455,8 +510,10 @@ class MiniportDriver:
         self._sync_time()
         assert self.adapter is not None
         with self.system.calling(self.adapter, irql=ndis.DISPATCH_LEVEL):
-            self._reap_tx()
-            self._reap_rx()
+            if Ring.TX not in self._untrusted:
+                self._reap_tx()
+            if Ring.RX not in self._untrusted:
+                self._reap_rx()
             if status & Irq.RX_DROP:
                 self._grow_rx()
         for bit, ring in ((Irq.TX_ERR, Ring.TX), (Irq.RX_ERR, Ring.RX)):
@@ -466,6 +523,28 @@ class MiniportDriver:
                     f"{ring.name} ring stopped: {ErrCode(st >> 8 & 0xFF).name} at descriptor "
                     f"{st >> 16}"
                 )
+        for ring in sorted(self._untrusted - self._recovering):
+            await self._recover_after_device_error(ring)
+        self._kick.set()
+
+    async def _recover_after_device_error(self, which: Ring) -> None:
+        """Stop, reclaim and re-enable a ring whose completions broke the contract; the
+        adapter has failed if the ring does not come back."""
+        if self.stats.failed:
+            return
+        try:
+            await self.recover_ring(which)
+        except (DriverError, SimTimeout) as exc:
+            self._fail(f"{which.name} ring did not recover from a device error: {exc}")
+            return
+        self.stats.recoveries += 1
+
+    def _fail(self, reason: str) -> None:
+        """The adapter cannot go on (a real miniport reports a hardware failure): no more
+        sends, posts or reaps; halt still stops the engine and frees everything."""
+        self.stats.failed = reason
+        self.log.error("adapter failed: %s", reason)
+        self._running = False
         self._kick.set()
 
     async def _poster(self) -> None:
@@ -483,7 +562,8 @@ class MiniportDriver:
                 self._tx_doorbell_pending = False
                 assert self.tx_ring is not None
                 await self.regs.ring_write(Ring.TX, RingReg.TAIL, self.tx_ring.tail)
-            if rx:
+            if rx or self._rx_doorbell_pending:
+                self._rx_doorbell_pending = False
                 assert self.rx_ring is not None
                 await self.regs.ring_write(Ring.RX, RingReg.TAIL, self.rx_ring.tail)
 
@@ -507,6 +587,33 @@ class MiniportDriver:
         self._tx_doorbell_pending = True
         self._kick.set()
 
+    def post_rx_buffers(self, lengths: Sequence[int]) -> None:
+        """Post free receive buffers, one per entry, with LEN exactly as given.
+
+        For tests that need an RX descriptor a correct driver would never write
+        (LEN 0, or more than 16384). Call it before the poster task runs (right
+        after :meth:`initialize`) to put them at the start of the ring; the
+        poster rings the doorbell.
+        """
+        ring = self.rx_ring
+        assert ring is not None
+        if len(lengths) > min(ring.free, len(self._rx_free)):
+            raise DriverError(
+                f"{len(lengths)} receive buffers do not fit {ring.free} free RX slots and "
+                f"{len(self._rx_free)} free buffers"
+            )
+        first = ring.tail
+        for length in lengths:
+            buf = self._rx_free.pop()
+            if self.ownership is not None:
+                self.ownership.hand_to_device(buf.la, buf.size, Access.WRITE)
+            self._rx_slots[ring.tail] = buf
+            ring.write(ring.tail, Descriptor(addr=buf.la, length=length, ctrl=DescCtrl.IRQ))
+            ring.tail = (ring.tail + 1) & INDEX_MASK
+        ring.flush_for_device(first, len(lengths))
+        self._rx_doorbell_pending = True
+        self._kick.set()
+
     async def recover_ring(self, which: Ring, *, timeout_ns: int = 1_000_000) -> None:
         """After a ring stopped on an error: reclaim its slots, clear it, enable it again.
 
@@ -515,6 +622,15 @@ class MiniportDriver:
         """
         ring = self.tx_ring if which is Ring.TX else self.rx_ring
         assert ring is not None and self.adapter is not None
+        self._recovering.add(which)
+        try:
+            await self._recover(which, ring, timeout_ns)
+        finally:
+            self._recovering.discard(which)
+        self._kick.set()
+
+    async def _recover(self, which: Ring, ring: DriverRing, timeout_ns: int) -> None:
+        assert self.adapter is not None
         await self.regs.ring_write(which, RingReg.CTRL, 0)
         await self._wait_ring_state(which, {RingState.IDLE}, timeout_ns)
         self._sync_time()
@@ -539,11 +655,11 @@ class MiniportDriver:
             if lost:
                 self.stats.errors.append(f"{which.name}: {lost} descriptors lost to the error")
             ring.clear()
+            self._untrusted.discard(which)
         await self.regs.ring_write(which, RingReg.CTRL, RingCtrlBit.ENABLE)
         status = await self.regs.ring_read(which, RingReg.STATUS)
         if status & 0x3 != RingState.RUN:
             raise DriverError(f"{which.name} ring did not restart: status {status:#x}")
-        self._kick.set()
 
     # ---------------------------------------------------------------- halt
     async def wait_tx_done(self, timeout_ns: int) -> None:

@@ -167,18 +167,6 @@ class DriverRing:
         self._posted.clear()
         self.tail = self.clean = 0
 
-    def reap(self) -> Descriptor | None:
-        """The descriptor at ``clean`` if the device finished it, else None.
-
-        The line is invalidated before every read: the device may have
-        written it back since the CPU last looked.
-        """
-        if self.clean == self.tail:
-            return None
-        self.invalidate_line_of(self.clean)
-        desc = self.read(self.clean)
-        return desc if desc.status & DescStatus.DONE else None
-
     def reap_raw(self) -> bytes | None:
         """The 16 bytes at ``clean`` if the device set DONE there, else None (undecoded:
         the caller validates them before it believes any field).
