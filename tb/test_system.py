@@ -14,6 +14,7 @@ from pymodel import ndis
 from pymodel.device import (
     DescCtrl,
     Descriptor,
+    DescStatus,
     ErrCode,
     Irq,
     Reg,
@@ -193,6 +194,53 @@ async def tx_use_after_free_stops_ring(dut) -> None:  # type: ignore[no-untyped-
     await env.check_drained()
     env.stop()
     assert drv.adapter.leaks == ()
+
+
+@cocotb.test()
+async def rx_bad_descriptor_ends_its_window_with_the_error(dut) -> None:  # type: ignore[no-untyped-def]
+    """Issue 12's engine bug: an RX descriptor with LEN 0 after two good ones, and a packet
+    that needs all three. The engine completes the two it had gathered with DONE|ERR,
+    the bad descriptor's code and WB_LEN 0 (it wrote DONE, WB_LEN 0 and no error, which
+    no driver can make sense of), then the bad one likewise, drops and counts the packet
+    and stops the ring; the completion checker (stopping at a violation) stays silent; the
+    driver reads no buffer, recovers the ring, and the next packets arrive."""
+    env = DmaEnv(dut, _cfg(axi_pause=0.0, stream_pause=0.0),
+                 driver_config=DriverConfig(strict_errors=False))
+    await env.start()
+    drv = env.driver
+    assert await drv.initialize()
+    size = drv.cfg.buffer_size
+    drv.post_rx_buffers([size, size, 0, size])  # indices 0-3, before the poster's own
+    pkt = env.rx_packets.make(2 * size + 500)
+    env.rx_scoreboard.expect(pkt)
+    await env.models.send_rx(pkt.data)
+    for _ in range(200):
+        status = await env.regs.ring_read(Ring.RX, RingReg.STATUS)
+        if status & 3 == RingState.STOPPED:
+            break
+        await env.phase.sleep(1000)
+    assert status & 3 == RingState.STOPPED, f"RX ring state {RingState(status & 3).name}"
+    assert ErrCode(status >> 8 & 0xFF) is ErrCode.ZERO_LEN and status >> 16 == 2, hex(status)
+    ring = drv.rx_ring
+    assert ring is not None
+    for index in range(3):
+        ring.invalidate_line_of(index)
+        d = ring.read(index)
+        assert (d.status, d.err, d.wb_len) == (DescStatus.DONE | DescStatus.ERR,
+                                               ErrCode.ZERO_LEN, 0), (index, d)
+    ring.invalidate_line_of(3)
+    assert not ring.read(3).status & DescStatus.DONE
+    assert env.checkers.log.findings == [] and env.protocol_findings == []
+    assert drv.stats.device_errors == [] and drv.stats.rx_packets == 0
+    assert any("RX ring stopped: ZERO_LEN at descriptor 2" in e for e in drv.stats.errors), \
+        drv.stats.errors
+    assert await env.regs.read(Reg.RX_DROP_COUNT) == 1
+
+    await drv.recover_ring(Ring.RX)
+    await _traffic(env, 0, 3)
+    counters = await _finish(env)
+    assert counters["rx_drop"] == 1
+    assert env.rx_scoreboard.stats.matched == 3 and env.rx_scoreboard.stats.dropped == [0]
 
 
 @cocotb.test()
