@@ -19,7 +19,8 @@ from pymodel.cache import Platform
 from pymodel.device import Reg
 from pymodel.host import Host
 from pymodel.ndis import NdisSystem
-from tb.bfm.models import BusModels, make_bus_models
+from tb.bfm.lying import Lie, LyingDevice
+from tb.bfm.models import BusModelError, BusModels, make_bus_models
 from tb.bfm.monitor import AxiBurstMonitor
 from tb.bfm.reference import pause_pattern
 from tb.checkers import CheckerSuite
@@ -143,6 +144,8 @@ class DmaEnv:
             self.checkers.log.on_first.append(self.waves.mark)
             for checker in self.protocol:
                 checker.on_first.append(self.waves.mark)
+        #: the lying device, once a test made the device lie (:meth:`lie`)
+        self.lying: LyingDevice | None = None
         self._tx_progress = Event()
         #: What left the engine and what the driver delivered, in order (equal runs of the
         #: two bus-model kinds must agree on these), and AXI-Stream beats moved.
@@ -157,6 +160,22 @@ class DmaEnv:
         if seed is None:
             seed = self.rng.randrange(1 << 32)
         self.models.set_backpressure(axi, stream, seed)
+
+    def lie(self, lie: Lie) -> LyingDevice:
+        """From now on the device lies: every write burst reaches the checkers and host
+        memory as ``lie`` rewrites it (:mod:`tb.bfm.lying`). Fast bus models only."""
+        from tb.bfm.fast import FastBusModels
+
+        if not isinstance(self.models, FastBusModels):
+            raise BusModelError(
+                f"a lying device rewrites bursts on their way to the fast memory model; "
+                f"these are the {self.models.kind!r} bus models"
+            )
+        device = LyingDevice(lie, views=2)
+        self.monitor.rewrite = device.rewrite
+        self.models.memory.capture.rewrite = device.rewrite
+        self.lying = device
+        return device
 
     async def start(self) -> None:
         """Reset, the bus models, and the background tasks (TX collection, model time)."""
@@ -223,6 +242,7 @@ class DmaEnv:
             "checked_bursts": self.checkers.translation.bursts,
             "checked_lines_written": self.checkers.tearing.lines_written,
             "checked_descriptor_writes": self.checkers.completion.descriptor_writes,
+            "lies": 0 if self.lying is None else len(self.lying.lies),
             "findings": [str(f) for f in self.checkers.log.findings],
             "notes": dict(sorted(self.checkers.log.notes.items())),
             "protocol_findings": [str(f) for f in self.protocol_findings],

@@ -10,6 +10,7 @@ import pytest
 from pymodel.device import MAX_RX_PKT_LEN, DescCtrl, Descriptor, DescStatus, ErrCode, Ring
 from pymodel.host import Host
 from pymodel.iommu import Access
+from tb.bfm.lying import LyingDevice
 from tb.bus_events import WriteBurst
 from tb.checkers import CheckerViolation, CompletionChecker, Rule, ViolationLog
 from tb.checkers.completion_rules import (
@@ -330,3 +331,29 @@ def test_writes_outside_rings_are_not_judged() -> None:
     suite.on_write(burst(ring + 16 * 16, b"\xff" * 16))  # just past the ring
     assert suite.descriptor_writes == 0
 
+
+# ------------------------------------------------------------------ lying device
+def test_lying_device_answers_both_views_alike() -> None:
+    asked: list[WriteBurst] = []
+
+    def lie(b: WriteBurst) -> WriteBurst:
+        asked.append(b)
+        return WriteBurst(time_ns=b.time_ns, axi_id=b.axi_id, addr=b.addr, beats=b.beats,
+                          beat_bytes=b.beat_bytes, data=bytes(len(b.data)), strobe=b.strobe)
+
+    device = LyingDevice(lie, views=2)
+    b = burst(0x1000, b"\x11" * 16)
+    first = device.rewrite(b)
+    second = device.rewrite(burst(0x1000, b"\x11" * 16))
+    assert first is second and first.data == bytes(16) and len(asked) == 1
+    assert len(device.lies) == 1 and device.lies[0] == (b, first)
+
+
+def test_lying_device_keeps_the_size() -> None:
+    def grow(b: WriteBurst) -> WriteBurst:
+        return WriteBurst(time_ns=b.time_ns, axi_id=b.axi_id, addr=b.addr, beats=b.beats + 1,
+                          beat_bytes=b.beat_bytes, data=b.data + bytes(BEAT),
+                          strobe=np.concatenate((b.strobe, np.ones(BEAT, bool))))
+
+    with pytest.raises(TbError, match="not its size: x2 of 8 bytes became x3 of 8"):
+        LyingDevice(grow, views=1).rewrite(burst(0x1000, b"\x11" * 16))

@@ -7,7 +7,8 @@ digests, the checkers' counts and findings, the protocol findings, the IOMMU fau
 log and the driver's counters. Icarus and Verilator must write the same fingerprints
 for the default scenario on several seeds (1113842240 among them, whose 200 + 200
 packet run once hung under Verilator) and for every system test, at every data
-width, with both bus-model kinds, on coherent and non-coherent hosts.
+width, with both bus-model kinds, on coherent and non-coherent hosts (the checker and
+completion-checker tests, with their broken cases, at one).
 
 When they differ: replay both with ``DMANIC_TRACE=1`` (or ``make sim ... TRACE=1
 SIM=icarus`` / ``SIM=verilator``) and ``python -m tb.trace A B`` names the first
@@ -91,6 +92,12 @@ def test_system_tests_agree(system_runs: SystemRuns, bfm: str, data_width: int) 
 def test_checker_tests_agree(system_runs: SystemRuns) -> None:
     runs = [system_runs(sim, "tb.test_checkers_system") for sim in ("icarus", "verilator")]
     _assert_agree(*runs, "DMANIC_TRACE=1 on tb.test_checkers_system")
+
+
+@pytest.mark.sim
+def test_completion_tests_agree(system_runs: SystemRuns) -> None:
+    runs = [system_runs(sim, "tb.test_completion_system") for sim in ("icarus", "verilator")]
+    _assert_agree(*runs, "DMANIC_TRACE=1 on tb.test_completion_system")
 
 
 def test_disagreements_names_what_differs() -> None:

@@ -6,7 +6,9 @@ bursts, read bursts}. :class:`AxiBurstMonitor` wakes on its change, reads the ne
 entries (a write burst's data and strobes as a few wide words) and hands
 :class:`~tb.bus_events.ReadBurst` / :class:`~tb.bus_events.WriteBurst` records to
 its subscribers, synchronously and in bus order (by handshake time; a read
-before a write of the same cycle).
+before a write of the same cycle). A test may set ``rewrite`` to make the device
+lie: every write burst goes through it before any subscriber hears of it
+(:mod:`tb.bfm.lying`).
 """
 
 from __future__ import annotations
@@ -65,6 +67,8 @@ class AxiBurstMonitor:
         self._read_subs: list[ReadSubscriber] = []
         self._write_subs: list[WriteSubscriber] = []
         self._write_last: list[WriteSubscriber] = []
+        #: Tests only: what subscribers get instead of each write burst (tb.bfm.lying)
+        self.rewrite: Callable[[WriteBurst], WriteBurst] | None = None
         self._rd_seen = 0  # events taken, modulo 2**32 like the HDL counters
         self._wr_seen = 0
         self.reads = 0
@@ -116,6 +120,8 @@ class AxiBurstMonitor:
             )
         reads = [self._read_event(self._rd_seen + i) for i in range(n_rd)]
         writes = [self._write_event(self._wr_seen + i) for i in range(n_wr)]
+        if self.rewrite is not None:
+            writes = [self.rewrite(w) for w in writes]
         self._rd_seen = (self._rd_seen + n_rd) & _M32
         self._wr_seen = (self._wr_seen + n_wr) & _M32
         self.reads += n_rd
