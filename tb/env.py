@@ -82,7 +82,7 @@ class DmaEnv:
         self.data_bytes = int(dut.DATA_WIDTH.value) // 8
         self.clock_ns = int(dut.CLK_PERIOD_NS.value)
         #: Python acts at the falling edge, in a fixed order, under every simulator
-        self.phase = PythonPhase(dut.clk, self.clock_ns)
+        self.phase = PythonPhase.for_tb_top(dut)
         platform = Platform.COHERENT if cfg.coherent else Platform.NONCOHERENT
         self.host = host or Host(line_size=cfg.cache_line, platform=platform, seed=cfg.seed)
         self.system = system or NdisSystem(host=self.host, seed=cfg.seed)
