@@ -43,6 +43,7 @@ import numpy.typing as npt
 from pymodel.clock import Clock
 from pymodel.errors import CoherenceError, ConfigError
 from pymodel.memory import U8, PhysicalMemory, as_u8
+from pymodel.records import CoherenceEvent, CoherenceKind
 
 __all__ = [
     "Cache",
@@ -62,42 +63,9 @@ class Platform(enum.StrEnum):
     NONCOHERENT = "noncoherent"
 
 
-class CoherenceKind(enum.Enum):
-    """What went wrong between the CPU cache and the device."""
-
-    STALE_DEVICE_READ = "device read bytes the CPU holds dirty in its cache"
-    STALE_CPU_READ = "CPU read cached bytes the device wrote in memory after the line was filled"
-    LOST_DEVICE_WRITE = "dirty line written back over bytes the device wrote"
-    DIRTY_DISCARD = "invalidate discarded dirty CPU bytes"
-
-
 def _mask_to_int(bools: Bools) -> int:
     """Bit i set when byte i of the line is flagged."""
     return int.from_bytes(np.packbits(bools, bitorder="little").tobytes(), "little")
-
-
-@dataclass(frozen=True, kw_only=True)
-class CoherenceEvent:
-    """One coherence event on one cache line; bit i of ``mask`` is byte i."""
-
-    kind: CoherenceKind
-    line: int
-    mask: int
-    time: int
-    seq: int
-    cause: str = ""
-
-    @property
-    def offsets(self) -> tuple[int, ...]:
-        """Byte offsets within the line that ``mask`` flags."""
-        return tuple(i for i in range(self.mask.bit_length()) if self.mask >> i & 1)
-
-    def __str__(self) -> str:
-        cause = f" ({self.cause})" if self.cause else ""
-        return (
-            f"{self.kind.name} at t={self.time} ns (op #{self.seq}): {self.kind.value}{cause}; "
-            f"line PA {self.line:#x}, bytes {list(self.offsets)}"
-        )
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -10,9 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from pymodel.cache import CoherenceEvent
-    from pymodel.iommu import FaultRecord
-    from pymodel.ndis_types import Leak
+    from pymodel.records import CoherenceEvent, FaultRecord, Leak
 
 __all__ = [
     "AddressPairMismatch",

@@ -15,15 +15,21 @@ past its length faults even when the page has room left.
 
 from __future__ import annotations
 
-import enum
 import random
 from bisect import bisect_right, insort
-from dataclasses import dataclass, field
 from itertools import accumulate
 
 from pymodel.clock import Clock
 from pymodel.errors import ConfigError, PyModelError, TranslationFault
-from pymodel.memory import PAGE_SIZE, FrameRuns
+from pymodel.records import (
+    PAGE_SIZE,
+    Access,
+    FaultReason,
+    FaultRecord,
+    FrameRuns,
+    Mapping,
+    PhysSpan,
+)
 
 __all__ = [
     "DEFAULT_LOGICAL_BASE",
@@ -39,123 +45,6 @@ __all__ = [
 DEFAULT_LOGICAL_BASE = 0x1_0000_0000
 #: Window for devices limited to 32-bit addresses: [start, end).
 LOW_WINDOW = (0x8000_0000, 0x1_0000_0000)
-
-
-class Access(enum.Flag):
-    """Device permission of a mapping, or direction of one access."""
-
-    READ = 1
-    WRITE = 2
-    READ_WRITE = READ | WRITE
-
-
-class FaultReason(enum.Enum):
-    """Why a translation failed."""
-
-    NOT_MAPPED = "not mapped"
-    PERMISSION = "permission denied"
-    PAST_END = "runs past the end of the mapping"
-    USE_AFTER_FREE = "mapping already freed"
-
-
-@dataclass(frozen=True, kw_only=True)
-class Mapping:
-    """One logical range, live or (``freed_seq`` set) already freed."""
-
-    id: int
-    logical: int
-    length: int
-    access: Access
-    owner: str
-    site: str
-    runs: FrameRuns = field(repr=False)
-    page_size: int = field(default=PAGE_SIZE, repr=False)
-    created_time: int = 0
-    created_seq: int = 0
-    freed_time: int | None = None
-    freed_seq: int | None = None
-    freed_site: str | None = None
-    run_offsets: tuple[int, ...] = field(default=(), repr=False, compare=False)
-
-    @property
-    def end(self) -> int:
-        """First logical address after the mapping."""
-        return self.logical + self.length
-
-    @property
-    def live(self) -> bool:
-        """True until the mapping is freed."""
-        return self.freed_seq is None
-
-    def contains(self, logical: int) -> bool:
-        """True when ``logical`` is one of the mapping's bytes."""
-        return self.logical <= logical < self.logical + self.length
-
-    def describe(self) -> str:
-        """One line naming the mapping, its range, permission, owner and site."""
-        text = (
-            f"'{self.owner}' LA {self.logical:#x}..{self.end - 1:#x} ({self.length} bytes, "
-            f"{self.access.name}) mapped at {self.site}"
-        )
-        if not self.live:
-            text += f", freed at t={self.freed_time} ns (op #{self.freed_seq})"
-            if self.freed_site:
-                text += f" from {self.freed_site}"
-        return text
-
-    def phys_spans(self, offset: int, length: int) -> list[PhysSpan]:
-        """Physical spans behind ``length`` bytes at ``offset`` into the mapping."""
-        offsets = self.run_offsets
-        ps = self.page_size
-        i = bisect_right(offsets, offset) - 1
-        spans: list[PhysSpan] = []
-        logical = self.logical + offset
-        while length > 0:
-            first, count = self.runs[i]
-            inner = offset - offsets[i]
-            n = min(length, count * ps - inner)
-            spans.append(PhysSpan(logical=logical, phys=first * ps + inner, length=n))
-            logical += n
-            offset += n
-            length -= n
-            i += 1
-        return spans
-
-
-@dataclass(frozen=True, kw_only=True)
-class PhysSpan:
-    """``length`` bytes at logical ``logical`` live at physical ``phys``."""
-
-    logical: int
-    phys: int
-    length: int
-
-
-@dataclass(frozen=True, kw_only=True)
-class FaultRecord:
-    """An IOMMU fault: what was accessed, why it failed, and what was nearby."""
-
-    address: int
-    length: int
-    access: Access
-    reason: FaultReason
-    time: int
-    seq: int
-    mapping: Mapping | None = None
-    nearest: Mapping | None = None
-
-    def __str__(self) -> str:
-        text = (
-            f"IOMMU fault: device {self.access.name} of {self.length} bytes at LA "
-            f"{self.address:#x} at t={self.time} ns (op #{self.seq}): {self.reason.value}"
-        )
-        if self.mapping is not None:
-            text += f"; mapping {self.mapping.describe()}"
-        if self.nearest is not None and self.nearest is not self.mapping:
-            text += f"; nearest live mapping {self.nearest.describe()}"
-        elif self.nearest is None:
-            text += "; no live mapping"
-        return text
 
 
 class Iommu:

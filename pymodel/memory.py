@@ -28,6 +28,7 @@ import numpy as np
 import numpy.typing as npt
 
 from pymodel.errors import ConfigError, FrameError, OutOfMemory
+from pymodel.records import PAGE_SIZE, FrameRuns
 
 __all__ = [
     "DEFAULT_MEMORY_SIZE",
@@ -39,13 +40,9 @@ __all__ = [
     "fill_pattern",
 ]
 
-PAGE_SIZE = 4096
 DEFAULT_MEMORY_SIZE = 4 << 30
 FILL_TAG = 0xF111 << 48
 _ADDR_MASK = (1 << 48) - 1
-
-#: An allocation's frames: ``((first_frame, count), ...)`` in allocation order.
-FrameRuns = tuple[tuple[int, int], ...]
 
 U8 = npt.NDArray[np.uint8]
 

@@ -7,6 +7,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from pymodel.records import Leak
+
 __all__ = [
     "APC_LEVEL",
     "DISPATCH_LEVEL",
@@ -113,32 +115,6 @@ class NdisSgDmaDescription:
 
 
 NDIS_SG_DMA_DESCRIPTION = NdisSgDmaDescription
-
-
-@dataclass(frozen=True, kw_only=True)
-class Leak:
-    """One allocation still outstanding at halt, failed initialization or unload."""
-
-    api: str
-    size: int
-    site: str
-    time: int
-    seq: int
-    va: int | None = None
-    la: int | None = None
-    detail: str = ""
-
-    def __str__(self) -> str:
-        where = ""
-        if self.va is not None:
-            where += f" at VA {self.va:#x}"
-        if self.la is not None:
-            where += f" LA {self.la:#x}"
-        detail = f", {self.detail}" if self.detail else ""
-        size = f" {self.size} bytes" if self.size else ""
-        return (
-            f"{self.api}:{size}{where} from {self.site} (t={self.time} ns, op #{self.seq}){detail}"
-        )
 
 
 @dataclass(frozen=True, kw_only=True)
