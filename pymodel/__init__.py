@@ -45,8 +45,15 @@ from pymodel.iommu import (
     PhysSpan,
 )
 from pymodel.memory import DEFAULT_MEMORY_SIZE, FILL_TAG, PAGE_SIZE, PhysicalMemory, fill_pattern
-from pymodel.ndis_system import MiniportAdapter, NdisSystem, current_system
-from pymodel.ndis_types import AdapterState, Leak, NdisSgDmaDescription, NdisStatus
+from pymodel.ndis import (
+    AdapterState,
+    MiniportAdapter,
+    NdisSgDmaDescription,
+    NdisStatus,
+    NdisSystem,
+    current_system,
+)
+from pymodel.records import Leak
 
 __all__ = [
     "DEFAULT_LOGICAL_BASE",

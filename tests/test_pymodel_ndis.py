@@ -6,7 +6,6 @@ from typing import Any
 
 import pytest
 
-import pymodel.ndis_system as core
 from pymodel import (
     AddressPairMismatch,
     ArgumentViolation,
@@ -65,6 +64,7 @@ from pymodel.ndis import (
     NdisSystem,
     NdisSystemProcessorCount,
     at_irql,
+    use_system,
 )
 
 MiB = 1 << 20
@@ -137,10 +137,12 @@ def test_dma_alignment_is_the_cache_line_and_processor_count() -> None:
     assert NdisSystemProcessorCount() == 8
 
 
-def test_no_current_system(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(core, "_default", [])
-    with pytest.raises(NoCurrentSystem, match="no current NdisSystem: call system.make_current"):
+def test_no_current_system(system: NdisSystem) -> None:
+    with use_system(None), pytest.raises(
+        NoCurrentSystem, match=r"no current NdisSystem: call system\.make_current\(\)"
+    ):
         NdisSystemProcessorCount()
+    assert NdisSystemProcessorCount() == system.processor_count  # the default is back
 
 
 def test_calling_context_sets_adapter_and_irql(system: NdisSystem, drv: Driver) -> None:

@@ -1,4 +1,4 @@
-"""The NDIS API with its documented names and argument order.
+"""The NDIS functions with their documented names and argument order.
 
 C out-parameters become returned tuples, in the C order: for example
 ``status, handle = NdisMRegisterScatterGatherDma(adapter, description)`` and
@@ -6,7 +6,7 @@ C out-parameters become returned tuples, in the C order: for example
 ``None``.  Functions without an adapter argument act on the current
 ``NdisSystem`` (``system.make_current()`` or ``with system.calling(...)``).
 
-Each function checks the documented rules; see ``pymodel.ndis_system`` for
+Each function checks the documented rules; see ``pymodel.ndis.rules`` for
 strict and permissive mode, and ``pymodel/README.md`` for the list of rules.
 """
 
@@ -17,15 +17,8 @@ from contextlib import contextmanager
 from typing import Any
 
 from pymodel.faultinject import FaultInjection
-from pymodel.ndis_system import (
-    BufferPool,
-    DmaHandle,
-    MiniportAdapter,
-    NdisSystem,
-    PacketPool,
-    current_system,
-)
-from pymodel.ndis_types import (
+from pymodel.ndis.adapter import DmaHandle, MiniportAdapter
+from pymodel.ndis.defs import (
     APC_LEVEL,
     DISPATCH_LEVEL,
     NDIS_MEMORY_CONTIGUOUS,
@@ -43,6 +36,8 @@ from pymodel.ndis_types import (
     NdisSgDmaDescription,
     NdisStatus,
 )
+from pymodel.ndis.pools import BufferPool, PacketPool
+from pymodel.ndis.system import NdisSystem, current_system, use_system
 from pymodel.site import caller_site
 
 __all__ = [
@@ -92,16 +87,16 @@ __all__ = [
     "PacketPool",
     "at_irql",
     "current_system",
+    "use_system",
 ]
 
 
 def _system_of(handle: object) -> NdisSystem:
     """The system behind an adapter or DMA handle (the current one for a bad handle)."""
-    if isinstance(handle, MiniportAdapter):
-        return handle.system
     if isinstance(handle, DmaHandle):
-        return handle.adapter.system
-    return current_system()
+        handle = handle.adapter
+    system = handle.system if isinstance(handle, MiniportAdapter) else None
+    return system if isinstance(system, NdisSystem) else current_system()
 
 
 # ------------------------------------------------------------------ DMA set-up
@@ -221,7 +216,7 @@ def NdisAllocateBufferPool(NumberOfDescriptors: int) -> tuple[NdisStatus, Buffer
 def NdisAllocateBuffer(
     PoolHandle: BufferPool, VirtualAddress: int, Length: int
 ) -> tuple[NdisStatus, NdisBuffer | None]:
-    """``(status, Buffer)`` describing ``Length`` bytes at ``VirtualAddress``; FAILURE when exhausted."""
+    """``(status, Buffer)`` for ``Length`` bytes at ``VirtualAddress``; FAILURE when exhausted."""
     return current_system().allocate_buffer(PoolHandle, VirtualAddress, Length, caller_site())
 
 

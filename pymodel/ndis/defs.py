@@ -1,4 +1,9 @@
-"""NDIS constants, value types and descriptors shared by the core and the API."""
+"""What ndis.h declares: status codes, IRQLs, flags, descriptors, and their spelling.
+
+Plain values shared by every part of the NDIS model and by the API.
+``Leak`` lives in ``pymodel.records`` (``LeakError`` carries it) and is
+re-exported here.
+"""
 
 from __future__ import annotations
 
@@ -28,6 +33,7 @@ __all__ = [
     "NdisSgDmaDescription",
     "NdisStatus",
     "SharedMemAllocateComplete",
+    "address_text",
     "flags_name",
     "irql_name",
 ]
@@ -85,6 +91,11 @@ def flags_name(flags: int) -> str:
     if rest:
         names.append(f"{rest:#x}")
     return " | ".join(names) if names else "0"
+
+
+def address_text(value: object) -> str:
+    """An address as ``0x...``, or the ``repr`` of a value that is not an int."""
+    return f"{value:#x}" if isinstance(value, int) else repr(value)
 
 
 class AdapterState(enum.Enum):
