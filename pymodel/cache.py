@@ -118,7 +118,8 @@ class Cache:
         self._lpp = self.page_size // line_size
         if capacity_lines is not None and capacity_lines < self._lpp:
             raise ConfigError(
-                f"capacity_lines must be at least one page ({self._lpp} lines), not {capacity_lines}"
+                f"capacity_lines must be at least one page ({self._lpp} lines), "
+                f"not {capacity_lines}"
             )
         self.capacity_lines = capacity_lines
         self.strict = strict
@@ -477,6 +478,6 @@ class Cache:
                 continue
             l0 = off // L
             base = frame * self.page_size
-            for li in (np.flatnonzero(p.valid[l0 : (off + ln - 1) // L + 1]) + l0).tolist():
-                out.append(base + li * L)
+            valid = np.flatnonzero(p.valid[l0 : (off + ln - 1) // L + 1]) + l0
+            out.extend(base + li * L for li in valid.tolist())
         return tuple(out)
