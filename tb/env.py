@@ -171,9 +171,8 @@ class DmaEnv:
                 f"a lying device rewrites bursts on their way to the fast memory model; "
                 f"these are the {self.models.kind!r} bus models"
             )
-        device = LyingDevice(lie, views=2)
+        device = LyingDevice(lie)
         self.monitor.rewrite = device.rewrite
-        self.models.memory.capture.rewrite = device.rewrite
         self.lying = device
         return device
 

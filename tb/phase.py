@@ -47,7 +47,6 @@ __all__ = ["TB_TOP_SOURCES", "InterruptLine", "PythonPhase", "Watch"]
 #: signals the components watch, relative to tb_top. Their services run in this order.
 TB_TOP_SOURCES = (
     "u_mon.counts",
-    "g_fast.u_mem.u_cap.counts",
     "g_fast.u_tx_sink.count",
     "g_fast.u_rx_src.consumed",
     "g_fast.u_axil.rsp",

@@ -8,8 +8,8 @@ and then a "done" counter, which the HDL samples at the next rising edge.
 
 | transactor (tb/hdl)  | Python wakes when                | Python writes                        |
 |----------------------|----------------------------------|--------------------------------------|
-| tb_axi_mem.u_cap     | an AR or a whole write burst     | read data + error bits, rd_filled;   |
-|                      |                                  | write response, wr_acked             |
+| tb_axi_mem           | tb_top's u_mon reports an AR or  | read data + error bits, rd_filled;   |
+|                      | a whole write burst              | write response, wr_acked             |
 | tb_axil_master       | the access's response            | one request word per access          |
 | tb_axis_source       | (only when both buffers are full)| a packet's bytes, ctl, loaded        |
 | tb_axis_sink         | a packet (or 16 KiB chunk) ended | acked                                |
@@ -57,22 +57,31 @@ def probability_to_threshold(p: float) -> int:
 
 # ---------------------------------------------------------------- AXI4 memory
 class FastMemory:
-    """Python half of ``tb_axi_mem``: host memory behind the HDL AXI4 slave."""
+    """Python half of ``tb_axi_mem``: host memory behind the HDL AXI4 slave.
 
-    def __init__(self, handle: Any, host: DmaHost, phase: PythonPhase) -> None:
+    It learns of every AR and every complete write burst from ``monitor``, the AXI
+    burst monitor on the same bus (tb_top's ``u_mon``), in bus order: the n-th read
+    burst the monitor reports is the n-th AR the memory accepted, its data goes into
+    ring slot n. A write reaches host memory after every other subscriber of the
+    monitor (the checkers) has judged it.
+    """
+
+    def __init__(self, handle: Any, host: DmaHost, monitor: AxiBurstMonitor) -> None:
         self.handle = handle
         self.host = host
         self.log = logging.getLogger("tb.bfm.mem")
-        self.capture = AxiBurstMonitor(handle.u_cap, phase, name="bfm.mem.capture")
-        self.capture.subscribe_read(self._serve_read)
-        self.capture.subscribe_write(self._serve_write)
+        self.monitor = monitor
+        monitor.subscribe_read(self._serve_read)
+        monitor.subscribe_write(self._serve_write, after_all=True)
         self.depth = int(handle.DEPTH.value)
-        self.beat_bytes = self.capture.beat_bytes
+        data_width = int(handle.DATA_WIDTH.value)
+        self.beat_bytes = data_width // 8
         self.port = HostBurstPort(host, self.beat_bytes)  # type: ignore[arg-type]
-        self.seg_beats = self.capture.seg_beats
-        self.nseg = self.capture.nseg
+        self.seg_beats = int(handle.SEG_BEATS.value)
+        self.nseg = int(handle.MAX_BURST_LEN.value) // self.seg_beats
         self._seg_bytes = self.seg_beats * self.beat_bytes
-        self._seg_data_bits = self.seg_beats * self.capture.data_width
+        self._seg_data_bits = self.seg_beats * data_width
+        self._serving = False
         self._rd_seg = handle.rd_seg
         self._rd_filled = handle.rd_filled
         self._wr_resp = handle.wr_resp
@@ -107,16 +116,16 @@ class FastMemory:
         self.handle.cfg_seed.value = seed & _M32
 
     def start(self) -> None:
-        """Serve from now on (after reset: the HDL dropped whatever was in flight)."""
-        self.capture.start()
-        counts = read_uint(self.capture.handle.counts)
-        self._rd_n = counts & _M32
-        self._wr_n = counts >> 32 & _M32
+        """Serve from now on (after reset: the HDL dropped whatever was in flight and
+        brought its counters level; the monitor, started beside it, skips older events)."""
+        self._rd_n = read_uint(self.handle.ar_cnt)
+        self._wr_n = read_uint(self.handle.b_ld_cnt)
         write_uint(self._rd_filled, self._rd_n)
         write_uint(self._wr_acked, self._wr_n)
+        self._serving = True
 
     def stop(self) -> None:
-        self.capture.stop()
+        self._serving = False
 
     def _tick(self) -> None:
         now = int(get_sim_time("ns"))
@@ -124,6 +133,8 @@ class FastMemory:
 
     # -------------------------------------------------------------- reads
     def _serve_read(self, burst: ReadBurst) -> None:
+        if not self._serving:
+            return
         n = self._rd_n
         self._rd_n = (n + 1) & _M32
         self._tick()
@@ -143,6 +154,8 @@ class FastMemory:
 
     # ------------------------------------------------------------- writes
     def _serve_write(self, burst: WriteBurst) -> None:
+        if not self._serving:
+            return
         n = self._wr_n
         self._wr_n = (n + 1) & _M32
         self._tick()
@@ -375,7 +388,7 @@ class FastBusModels:
         # the monitor first: at a falling edge the checkers judge a burst before the
         # memory applies any write to host memory (tb.phase runs services in this order)
         self.monitor = AxiBurstMonitor(dut.u_mon, phase)
-        self.memory = FastMemory(g.u_mem, host, phase)
+        self.memory = FastMemory(g.u_mem, host, self.monitor)
         self.tx_sink = FastStreamSink(g.u_tx_sink, phase)
         self.rx_source = FastStreamSource(g.u_rx_src, phase)
         self.regs_port = FastAxiLiteMaster(g.u_axil, phase)

@@ -6,10 +6,7 @@ as the engine put it on the bus and returns the burst host memory shall get
 instead (the same number of beats; data, strobes and even the address may
 change: a device that writes a descriptor line to the wrong place), or None to
 let it pass. :class:`LyingDevice` applies it on the AXI monitor path, before any
-subscriber (the checkers, the memory model) hears of the burst. The fast bus
-models see the bus through two monitors (the checkers' and the memory's
-capture); both get the same rewritten burst: the lie is asked once per burst
-and its answer kept for the other view.
+subscriber (the checkers, then the memory model) hears of the burst.
 """
 
 from __future__ import annotations
@@ -27,29 +24,16 @@ Lie = Callable[[WriteBurst], WriteBurst | None]
 
 
 class LyingDevice:
-    """Applies ``lie`` to every write burst seen through ``views`` monitors (1 or 2)."""
+    """Applies ``lie`` to every write burst the monitor reports."""
 
-    def __init__(self, lie: Lie, *, views: int) -> None:
-        if views not in (1, 2):
-            raise TbError(f"a lying device serves 1 or 2 monitor views, not {views}")
+    def __init__(self, lie: Lie) -> None:
         self.lie = lie
-        self.views = views
         self.log = logging.getLogger("tb.bfm.lying")
         #: (burst as written, burst as delivered) for every burst the lie changed
         self.lies: list[tuple[WriteBurst, WriteBurst]] = []
-        self._pending: dict[tuple[int, int, int, int], tuple[WriteBurst, WriteBurst, int]] = {}
 
     def rewrite(self, burst: WriteBurst) -> WriteBurst:
         """The burst the monitor's subscribers get instead of ``burst``."""
-        key = (burst.time_ns, burst.axi_id, burst.addr, burst.beats)
-        seen = self._pending.pop(key, None)
-        if seen is not None:
-            original, answer, left = seen
-            if original.data != burst.data or not (original.strobe == burst.strobe).all():
-                raise TbError(f"two monitors saw different bursts at {key}: cannot lie consistently")
-            if left > 1:
-                self._pending[key] = (original, answer, left - 1)
-            return answer
         answer = self.lie(burst) or burst
         if answer is not burst:
             if (answer.beats, answer.beat_bytes, len(answer.data), answer.strobe.size) != (
@@ -65,6 +49,4 @@ class LyingDevice:
             self.lies.append((burst, answer))
             self.log.info("lied at t=%d ns: write burst ID %d at %#x x%d rewritten (to %#x)",
                           burst.time_ns, burst.axi_id, burst.addr, burst.beats, answer.addr)
-        if self.views > 1:
-            self._pending[key] = (burst, answer, self.views - 1)
         return answer

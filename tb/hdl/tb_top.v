@@ -348,9 +348,10 @@ dma_engine #(
 );
 
 // -------------------------------------------------- monitor (both modes)
-// NOTIFY_DELAY 1: the checkers hear of a burst one cycle before the fast
-// memory (its capture has delay 2) applies it to host memory, so a driver can
-// never see device-written data before the checkers have judged the write
+// One cycle after a handshake the monitor reports the burst; at the next falling
+// edge Python gives it to the checkers and then (fast bus models) to the memory
+// model, which serves the read or applies the write: a driver never sees
+// device-written data before the checkers have judged the write
 // {overrun, write bursts, read bursts} the monitor has recorded (Python wakes on it)
 wire [64:0] mon_counts;
 
@@ -542,9 +543,8 @@ endgenerate
 // runs their services in source order. Each line's comment is the signal Python
 // watches for it: tb.phase.TB_TOP_SOURCES lists the same, in the same order
 // (tests/test_phase.py). The fast bus models' sources are 0 in reference mode.
-localparam PY_SOURCES = 10;
+localparam PY_SOURCES = 9;
 localparam PY_WIDTH = 65;
-wire [64:0] py_mem_counts;
 wire [31:0] py_tx_count;
 wire [31:0] py_rx_consumed;
 wire [49:0] py_axil_rsp;
@@ -555,16 +555,15 @@ wire [PY_SOURCES-1:0] py_changed;
 initial py_want = 1'b0;
 
 wire [PY_SOURCES*PY_WIDTH-1:0] py_src = {
-    {{(PY_WIDTH - 1){1'b0}}, irq},                   // 9: irq
-    {{(PY_WIDTH - 1){1'b0}}, rx_violation},          // 8: u_rx_chk.violation
-    {{(PY_WIDTH - 1){1'b0}}, tx_violation},          // 7: u_tx_chk.violation
-    {{(PY_WIDTH - 1){1'b0}}, axil_violation},        // 6: u_axil_chk.violation
-    {{(PY_WIDTH - 1){1'b0}}, axi_violation},         // 5: u_axi_chk.violation
-    {{(PY_WIDTH - 50){1'b0}}, py_axil_rsp},          // 4: g_fast.u_axil.rsp
-    {{(PY_WIDTH - 32){1'b0}}, py_rx_consumed},       // 3: g_fast.u_rx_src.consumed
-    {{(PY_WIDTH - 32){1'b0}}, py_tx_count},          // 2: g_fast.u_tx_sink.count
-    py_mem_counts,                                   // 1: g_fast.u_mem.u_cap.counts
-    mon_counts                                       // 0: u_mon.counts
+    {{(PY_WIDTH - 1){1'b0}}, irq},                   // 8: irq
+    {{(PY_WIDTH - 1){1'b0}}, rx_violation},          // 7: u_rx_chk.violation
+    {{(PY_WIDTH - 1){1'b0}}, tx_violation},          // 6: u_tx_chk.violation
+    {{(PY_WIDTH - 1){1'b0}}, axil_violation},        // 5: u_axil_chk.violation
+    {{(PY_WIDTH - 1){1'b0}}, axi_violation},         // 4: u_axi_chk.violation
+    {{(PY_WIDTH - 50){1'b0}}, py_axil_rsp},          // 3: g_fast.u_axil.rsp
+    {{(PY_WIDTH - 32){1'b0}}, py_rx_consumed},       // 2: g_fast.u_rx_src.consumed
+    {{(PY_WIDTH - 32){1'b0}}, py_tx_count},          // 1: g_fast.u_tx_sink.count
+    mon_counts                                       // 0: u_mon.counts (checkers, then the fast memory)
 };
 
 tb_py_notify #(
@@ -751,12 +750,10 @@ if (FAST) begin : g_fast
         .s_axis_tuser(m_axis_tx_tuser)
     );
 
-    assign py_mem_counts = u_mem.cap_counts;
     assign py_tx_count = u_tx_sink.count;
     assign py_rx_consumed = u_rx_src.consumed;
     assign py_axil_rsp = u_axil.rsp;
 end else begin : g_ref
-    assign py_mem_counts = 65'd0;
     assign py_tx_count = 32'd0;
     assign py_rx_consumed = 32'd0;
     assign py_axil_rsp = 50'd0;
