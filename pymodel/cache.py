@@ -450,6 +450,20 @@ class Cache:
         L = self.line_size
         return _mask_to_int(p.dirty[li * L : li * L + L])
 
+    def any_dirty(self, phys: int, n: int) -> bool:
+        """True when a cached line overlapping ``[phys, phys+n)`` holds a dirty byte."""
+        L = self.line_size
+        for frame, off, ln, _pos in self._chunks(phys, n):
+            p = self._pages.get(frame)
+            if p is None or p.dirty is None:
+                continue
+            l0, l1 = off // L, (off + ln - 1) // L + 1
+            valid = p.valid[l0:l1]
+            if valid.any() and (p.dirty[l0 * L : l1 * L].reshape(-1, L).any(axis=1)
+                                & valid).any():
+                return True
+        return False
+
     def device_written_bytes(self, phys_line: int) -> int:
         """Mask of bytes the device wrote in memory since the line was filled (noncoherent)."""
         _frame, p, li = self._line(phys_line)

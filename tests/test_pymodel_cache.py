@@ -252,3 +252,15 @@ def test_purge_drops_lines_silently() -> None:
 def test_platform_enum() -> None:
     assert make("coherent").platform is Platform.COHERENT
     assert make(Platform.NONCOHERENT).coherent is False
+
+
+def test_any_dirty_names_a_range_holding_a_dirty_byte() -> None:
+    """The tearing checker's fast path: one question per burst, exact to the line."""
+    c = make()
+    assert not c.any_dirty(BASE, 8192)
+    c.cpu_write(BASE + 4096 + 70, b"d")  # line 1 of the second page
+    assert c.any_dirty(BASE, 8192) and c.any_dirty(BASE + 4096 + 64, 64)
+    assert not c.any_dirty(BASE + 4096, 64) and not c.any_dirty(BASE + 4096 + 128, 1024)
+    assert not c.any_dirty(BASE, 4096)
+    c.flush(BASE + 4096, 4096, to_device=True)  # written back: cached, clean
+    assert not c.any_dirty(BASE, 8192)

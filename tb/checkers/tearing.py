@@ -58,17 +58,23 @@ class TearingChecker:
         touched = np.flatnonzero(grid.any(axis=1))
         self.lines_written += touched.size
         coherent = self.host.cache.coherent
+        # the common case costs one look at the cache for the whole burst: no line the
+        # CPU holds dirty, so only lines the device wrote in part need a closer look
+        dirty_possible = not coherent and self._any_dirty(first_line, grid.shape[0] * L)
         for li in touched.tolist():
             wrote = grid[li]
+            whole = bool(wrote.all())
+            if whole and not dirty_possible:
+                continue
             la = first_line + li * L
-            if not wrote.all():
+            if not whole:
                 self.log.note(PARTIAL_LINE)
                 if self.ownership.kind(la) == "ring":
                     self.log.note(PARTIAL_DESC_LINE)
             if coherent:
                 continue
             pa = pa_of(self.host, la)
-            if not wrote.all():
+            if not whole:
                 cpu = ~wrote & CPU_SIDE[self.ownership.state(la, L)]
                 if cpu.any():
                     other = la + int(np.flatnonzero(cpu)[0])
@@ -80,6 +86,8 @@ class TearingChecker:
                                f"at {burst.addr:#x})",
                         channel="write",
                     ))
+            if not dirty_possible:
+                continue
             if pa is not None:
                 dirty = self.host.cache.dirty_bytes(pa)
                 if dirty:
@@ -92,3 +100,11 @@ class TearingChecker:
                                f"write of bytes {_offsets(wrote)} at t={burst.time_ns} ns",
                         channel="write",
                     ))
+
+    def _any_dirty(self, la: int, length: int) -> bool:
+        """Whether the CPU holds any line of ``[la, la+length)`` dirty (True when unsure)."""
+        m = self.host.iommu.lookup(la)
+        if m is None or not m.live or la + length > m.end:
+            return True
+        return any(self.host.cache.any_dirty(span.phys, span.length)
+                   for span in m.phys_spans(la - m.logical, length))
