@@ -265,49 +265,53 @@ wire [FPW-1:0]     i_ptr    = fw_ptr_reg[cur_client_reg*FPW +: FPW];
 // the last beat of a burst for a client (an ID outside the clients only retires the burst)
 wire               r_take   = r_done && (|rid_hit);
 wire [CW-1:0]      r_client = m_axi_rid[CW-1:0];
+// nothing below changes in a cycle without one of these (the block is skipped)
+wire               touch    = issue || take_req || ar_pop || r_done || rst;
 
 always @(posedge clk) begin
-    if (issue || take_req) begin
-        cur_client_reg <= cur_client_next;
-        cur_addr_reg   <= cur_addr_next;
-        cur_beats_reg  <= cur_beats_next;
-    end
-    if (issue) begin
-        flag_reg[cur_client_reg*FD + i_ptr] <= burst_last;
-    end
-    if (issue && ar0_kept) begin
-        ar1_reg <= ar_entry;
-    end
-    if (issue && !ar0_kept) begin
-        ar0_reg <= ar_entry;
-    end else if (ar_pop) begin
-        ar0_reg <= ar1_reg;
-    end
-
-    if (rst) begin
-        cur_valid_reg <= 1'b0;
-        ar0_valid_reg <= 1'b0;
-        ar1_valid_reg <= 1'b0;
-        inflight_reg  <= {OCW{1'b0}};
-        fw_ptr_reg    <= {CLIENTS*FPW{1'b0}};
-        fr_ptr_reg    <= {CLIENTS*FPW{1'b0}};
-    end else begin
+    if (touch) begin
         if (issue || take_req) begin
-            cur_valid_reg <= cur_valid_next;
-        end
-        if (issue || ar_pop) begin
-            // issue implies the second entry is free
-            ar0_valid_reg <= ar0_kept || issue;
-            ar1_valid_reg <= issue ? ar0_kept : (ar1_valid_reg && !ar_pop);
-        end
-        if (issue != r_done) begin
-            inflight_reg <= issue ? inflight_reg + 1'b1 : inflight_reg - 1'b1;
+            cur_client_reg <= cur_client_next;
+            cur_addr_reg   <= cur_addr_next;
+            cur_beats_reg  <= cur_beats_next;
         end
         if (issue) begin
-            fw_ptr_reg[cur_client_reg*FPW +: FPW] <= i_ptr + 1'b1;
+            flag_reg[cur_client_reg*FD + i_ptr] <= burst_last;
         end
-        if (r_take) begin
-            fr_ptr_reg[r_client*FPW +: FPW] <= fr_ptr_reg[r_client*FPW +: FPW] + 1'b1;
+        if (issue && ar0_kept) begin
+            ar1_reg <= ar_entry;
+        end
+        if (issue && !ar0_kept) begin
+            ar0_reg <= ar_entry;
+        end else if (ar_pop) begin
+            ar0_reg <= ar1_reg;
+        end
+
+        if (rst) begin
+            cur_valid_reg <= 1'b0;
+            ar0_valid_reg <= 1'b0;
+            ar1_valid_reg <= 1'b0;
+            inflight_reg  <= {OCW{1'b0}};
+            fw_ptr_reg    <= {CLIENTS*FPW{1'b0}};
+            fr_ptr_reg    <= {CLIENTS*FPW{1'b0}};
+        end else begin
+            if (issue || take_req) begin
+                cur_valid_reg <= cur_valid_next;
+            end
+            if (issue || ar_pop) begin
+                // issue implies the second entry is free
+                ar0_valid_reg <= ar0_kept || issue;
+                ar1_valid_reg <= issue ? ar0_kept : (ar1_valid_reg && !ar_pop);
+            end
+            if (issue != r_done) begin
+                inflight_reg <= issue ? inflight_reg + 1'b1 : inflight_reg - 1'b1;
+            end
+            if (issue) begin
+                fw_ptr_reg[cur_client_reg*FPW +: FPW] <= i_ptr + 1'b1;
+            end
+            if (r_take) begin
+                fr_ptr_reg[r_client*FPW +: FPW] <= fr_ptr_reg[r_client*FPW +: FPW] + 1'b1;
+            end
         end
     end
 end

@@ -302,62 +302,68 @@ always @(posedge clk) begin
     end
 end
 
-always @(posedge clk) begin
-    if (wb_issue) begin
-        req_addr_reg <= base + {44'd0, ring_pos, 4'd0};
-        req_len_reg  <= {8'd0, wr_n, 4'd0};
-        wb_snap_reg  <= snap;
-        wb_hoff_reg  <= hoff;
-        beats_reg    <= wr_beats;
-    end
-    if (wb_done && done_err) begin
-        err_index_reg <= head_reg;
-    end
+// nothing below changes in a cycle without one of these (the block is skipped)
+wire touch = !wb_idle || go || cpl_take || partial_reg || irq_req_reg || pkt_inc_reg != 4'd0
+             || err_valid_reg || rst || clear;
 
-    if (rst || clear) begin
-        wb_state_reg  <= WB_IDLE;
-        ls_reg        <= 16'd0;
-        head_reg      <= 16'd0;
-        cpl_ptr_reg   <= 16'd0;
-        err_seen_reg  <= 1'b0;
-        beat_reg      <= 6'd0;
-        acc_irq_reg   <= 1'b0;
-        acc_eop_reg   <= 4'd0;
-        irq_req_reg   <= 1'b0;
-        pkt_inc_reg   <= 4'd0;
-        partial_reg   <= 1'b0;
-        err_valid_reg <= 1'b0;
-    end else begin
-        wb_state_reg <= wb_state_next;
-        if (cpl_take) begin
-            cpl_ptr_reg <= cpl_ptr_reg + 16'd1;
-            if (cpl_status[DESC_STS_ERR]) begin
-                err_seen_reg <= 1'b1;
-            end
-        end
+always @(posedge clk) begin
+    if (touch) begin
         if (wb_issue) begin
-            beat_reg    <= 6'd0;
-            acc_irq_reg <= 1'b0;
-            acc_eop_reg <= 4'd0;
-        end else if (beat_take) begin
-            beat_reg    <= beat_reg + 6'd1;
-            acc_irq_reg <= acc_irq_reg || beat_irq;
-            acc_eop_reg <= acc_eop_reg + {2'b00, beat_eops};
+            req_addr_reg <= base + {44'd0, ring_pos, 4'd0};
+            req_len_reg  <= {8'd0, wr_n, 4'd0};
+            wb_snap_reg  <= snap;
+            wb_hoff_reg  <= hoff;
+            beats_reg    <= wr_beats;
         end
-        if (wb_ok) begin
-            head_reg <= ls_reg + {12'd0, wb_snap_reg};
-            if (wb_snap_reg == dpl) begin
-                ls_reg <= ls_reg + {12'd0, dpl};
+        if (wb_done && done_err) begin
+            err_index_reg <= head_reg;
+        end
+
+        if (rst || clear) begin
+            wb_state_reg  <= WB_IDLE;
+            ls_reg        <= 16'd0;
+            head_reg      <= 16'd0;
+            cpl_ptr_reg   <= 16'd0;
+            err_seen_reg  <= 1'b0;
+            beat_reg      <= 6'd0;
+            acc_irq_reg   <= 1'b0;
+            acc_eop_reg   <= 4'd0;
+            irq_req_reg   <= 1'b0;
+            pkt_inc_reg   <= 4'd0;
+            partial_reg   <= 1'b0;
+            err_valid_reg <= 1'b0;
+        end else begin
+            wb_state_reg <= wb_state_next;
+            if (cpl_take) begin
+                cpl_ptr_reg <= cpl_ptr_reg + 16'd1;
+                if (cpl_status[DESC_STS_ERR]) begin
+                    err_seen_reg <= 1'b1;
+                end
             end
-        end
-        // one-cycle pulses
-        if (wb_issue || partial_reg) begin
-            partial_reg <= wb_issue && wr_n < dpl;
-        end
-        if (wb_done || irq_req_reg || pkt_inc_reg != 4'd0 || err_valid_reg) begin
-            irq_req_reg   <= wb_ok && acc_irq_reg;
-            pkt_inc_reg   <= wb_ok ? acc_eop_reg : 4'd0;
-            err_valid_reg <= wb_done && done_err;
+            if (wb_issue) begin
+                beat_reg    <= 6'd0;
+                acc_irq_reg <= 1'b0;
+                acc_eop_reg <= 4'd0;
+            end else if (beat_take) begin
+                beat_reg    <= beat_reg + 6'd1;
+                acc_irq_reg <= acc_irq_reg || beat_irq;
+                acc_eop_reg <= acc_eop_reg + {2'b00, beat_eops};
+            end
+            if (wb_ok) begin
+                head_reg <= ls_reg + {12'd0, wb_snap_reg};
+                if (wb_snap_reg == dpl) begin
+                    ls_reg <= ls_reg + {12'd0, dpl};
+                end
+            end
+            // one-cycle pulses
+            if (wb_issue || partial_reg) begin
+                partial_reg <= wb_issue && wr_n < dpl;
+            end
+            if (wb_done || irq_req_reg || pkt_inc_reg != 4'd0 || err_valid_reg) begin
+                irq_req_reg   <= wb_ok && acc_irq_reg;
+                pkt_inc_reg   <= wb_ok ? acc_eop_reg : 4'd0;
+                err_valid_reg <= wb_done && done_err;
+            end
         end
     end
 end

@@ -343,111 +343,120 @@ end
 wire irq_upd = we_irqs || tx_done_irq || rx_done_irq || tx_stop_irq || rx_stop_irq
                || rx_drop_inc;
 
-// Registers are loaded only in a cycle that changes them, and the read mux is
-// evaluated only for a read (in the clocked block): Icarus pays for every
-// statement it runs, and would re-run a combinational read mux whenever HEAD or
-// a counter moves.
+// a counter moves
+wire cnt_upd = rx_drop_inc || rx_err_inc || tx_partial_inc || rx_partial_inc
+               || tx_pkt_inc != 4'd0 || rx_pkt_inc != 4'd0;
+// nothing below changes in a cycle without one of these
+wire touch   = rst || rst_int || do_write || do_read || bvalid_reg || rvalid_reg
+               || soft_rst_next || irq_upd || cnt_upd;
+
+// Registers are loaded only in a cycle that changes them (the block is skipped in
+// every other cycle), and the read mux is evaluated only for a read: Icarus pays
+// for every statement it runs, and would re-run a combinational read mux whenever
+// HEAD or a counter moves.
 always @(posedge clk) begin
-    if (rst) begin
-        bvalid_reg   <= 1'b0;
-        rvalid_reg   <= 1'b0;
-        soft_rst_reg <= 1'b0;
-    end else begin
-        soft_rst_reg <= soft_rst_next;
-        if (do_write) begin
-            bvalid_reg <= 1'b1;
-        end else if (s_axil_bready) begin
-            bvalid_reg <= 1'b0;
+    if (touch) begin
+        if (rst) begin
+            bvalid_reg   <= 1'b0;
+            rvalid_reg   <= 1'b0;
+            soft_rst_reg <= 1'b0;
+        end else begin
+            soft_rst_reg <= soft_rst_next;
+            if (do_write) begin
+                bvalid_reg <= 1'b1;
+            end else if (s_axil_bready) begin
+                bvalid_reg <= 1'b0;
+            end
+            if (do_read) begin
+                rvalid_reg <= 1'b1;
+            end else if (s_axil_rready) begin
+                rvalid_reg <= 1'b0;
+            end
         end
         if (do_read) begin
-            rvalid_reg <= 1'b1;
-        end else if (s_axil_rready) begin
-            rvalid_reg <= 1'b0;
+            case (raddr)
+                REG_DEV_ID:           rdata_reg <= DEV_ID_VALUE;
+                REG_DEV_DATA_BYTES:   rdata_reg <= DEV_DATA_BYTES_VALUE;
+                REG_DEV_MAX_BURST:    rdata_reg <= DEV_MAX_BURST_VALUE;
+                REG_DEV_RD_OUTSTAND:  rdata_reg <= DEV_RD_OUTSTAND_VALUE;
+                REG_DEV_MAX_DESC_LEN: rdata_reg <= DEV_MAX_DESC_LEN_VALUE;
+                REG_DEV_DESC_DEPTH:   rdata_reg <= DEV_DESC_DEPTH_VALUE;
+                REG_CTRL:             rdata_reg <= {31'd0, srst_pend_reg};
+                REG_CACHE_LINE:       rdata_reg <= cache_line_reg;
+                REG_WB_DELAY:         rdata_reg <= wb_delay_reg;
+                REG_IRQ_STATUS:       rdata_reg <= {27'd0, irq_status_reg};
+                REG_IRQ_ENABLE:       rdata_reg <= {27'd0, irq_enable_reg};
+                REG_RX_DROP_COUNT:    rdata_reg <= rx_drop_count_reg;
+                REG_RX_ERR_COUNT:     rdata_reg <= rx_err_count_reg;
+                REG_WB_PARTIAL_COUNT: rdata_reg <= wb_partial_count_reg;
+                RING_TX_BASE + RING_BASE_LO:   rdata_reg <= tx_base_lo_reg;
+                RING_TX_BASE + RING_BASE_HI:   rdata_reg <= tx_base_hi_reg;
+                RING_TX_BASE + RING_SIZE_LOG2: rdata_reg <= tx_size_reg;
+                RING_TX_BASE + RING_CTRL:      rdata_reg <= {31'd0, tx_enable};
+                RING_TX_BASE + RING_TAIL:      rdata_reg <= {16'd0, tx_tail};
+                RING_TX_BASE + RING_HEAD:      rdata_reg <= {16'd0, tx_head};
+                RING_TX_BASE + RING_STATUS:    rdata_reg <= {tx_status_index, tx_status_code, 6'd0, tx_state};
+                RING_TX_BASE + RING_PKT_COUNT: rdata_reg <= tx_pkt_count_reg;
+                RING_RX_BASE + RING_BASE_LO:   rdata_reg <= rx_base_lo_reg;
+                RING_RX_BASE + RING_BASE_HI:   rdata_reg <= rx_base_hi_reg;
+                RING_RX_BASE + RING_SIZE_LOG2: rdata_reg <= rx_size_reg;
+                RING_RX_BASE + RING_CTRL:      rdata_reg <= {31'd0, rx_enable};
+                RING_RX_BASE + RING_TAIL:      rdata_reg <= {16'd0, rx_tail};
+                RING_RX_BASE + RING_HEAD:      rdata_reg <= {16'd0, rx_head};
+                RING_RX_BASE + RING_STATUS:    rdata_reg <= {rx_status_index, rx_status_code, 6'd0, rx_state};
+                RING_RX_BASE + RING_PKT_COUNT: rdata_reg <= rx_pkt_count_reg;
+                default:                       rdata_reg <= 32'd0;
+            endcase
         end
-    end
-    if (do_read) begin
-        case (raddr)
-            REG_DEV_ID:           rdata_reg <= DEV_ID_VALUE;
-            REG_DEV_DATA_BYTES:   rdata_reg <= DEV_DATA_BYTES_VALUE;
-            REG_DEV_MAX_BURST:    rdata_reg <= DEV_MAX_BURST_VALUE;
-            REG_DEV_RD_OUTSTAND:  rdata_reg <= DEV_RD_OUTSTAND_VALUE;
-            REG_DEV_MAX_DESC_LEN: rdata_reg <= DEV_MAX_DESC_LEN_VALUE;
-            REG_DEV_DESC_DEPTH:   rdata_reg <= DEV_DESC_DEPTH_VALUE;
-            REG_CTRL:             rdata_reg <= {31'd0, srst_pend_reg};
-            REG_CACHE_LINE:       rdata_reg <= cache_line_reg;
-            REG_WB_DELAY:         rdata_reg <= wb_delay_reg;
-            REG_IRQ_STATUS:       rdata_reg <= {27'd0, irq_status_reg};
-            REG_IRQ_ENABLE:       rdata_reg <= {27'd0, irq_enable_reg};
-            REG_RX_DROP_COUNT:    rdata_reg <= rx_drop_count_reg;
-            REG_RX_ERR_COUNT:     rdata_reg <= rx_err_count_reg;
-            REG_WB_PARTIAL_COUNT: rdata_reg <= wb_partial_count_reg;
-            RING_TX_BASE + RING_BASE_LO:   rdata_reg <= tx_base_lo_reg;
-            RING_TX_BASE + RING_BASE_HI:   rdata_reg <= tx_base_hi_reg;
-            RING_TX_BASE + RING_SIZE_LOG2: rdata_reg <= tx_size_reg;
-            RING_TX_BASE + RING_CTRL:      rdata_reg <= {31'd0, tx_enable};
-            RING_TX_BASE + RING_TAIL:      rdata_reg <= {16'd0, tx_tail};
-            RING_TX_BASE + RING_HEAD:      rdata_reg <= {16'd0, tx_head};
-            RING_TX_BASE + RING_STATUS:    rdata_reg <= {tx_status_index, tx_status_code, 6'd0, tx_state};
-            RING_TX_BASE + RING_PKT_COUNT: rdata_reg <= tx_pkt_count_reg;
-            RING_RX_BASE + RING_BASE_LO:   rdata_reg <= rx_base_lo_reg;
-            RING_RX_BASE + RING_BASE_HI:   rdata_reg <= rx_base_hi_reg;
-            RING_RX_BASE + RING_SIZE_LOG2: rdata_reg <= rx_size_reg;
-            RING_RX_BASE + RING_CTRL:      rdata_reg <= {31'd0, rx_enable};
-            RING_RX_BASE + RING_TAIL:      rdata_reg <= {16'd0, rx_tail};
-            RING_RX_BASE + RING_HEAD:      rdata_reg <= {16'd0, rx_head};
-            RING_RX_BASE + RING_STATUS:    rdata_reg <= {rx_status_index, rx_status_code, 6'd0, rx_state};
-            RING_RX_BASE + RING_PKT_COUNT: rdata_reg <= rx_pkt_count_reg;
-            default:                       rdata_reg <= 32'd0;
-        endcase
-    end
 
-    if (rst_int) begin
-        srst_pend_reg        <= 1'b0;
-        cache_line_reg       <= CACHE_LINE_RESET;
-        wb_delay_reg         <= WB_DELAY_RESET;
-        irq_status_reg       <= 5'd0;
-        irq_enable_reg       <= 5'd0;
-        rx_drop_count_reg    <= 32'd0;
-        rx_err_count_reg     <= 32'd0;
-        wb_partial_count_reg <= 32'd0;
-        tx_base_lo_reg       <= 32'd0;
-        tx_base_hi_reg       <= 32'd0;
-        tx_size_reg          <= 32'd0;
-        tx_pkt_count_reg     <= 32'd0;
-        rx_base_lo_reg       <= 32'd0;
-        rx_base_hi_reg       <= 32'd0;
-        rx_size_reg          <= 32'd0;
-        rx_pkt_count_reg     <= 32'd0;
-    end else begin
-        if (do_write) begin
-            srst_pend_reg    <= srst_pend_next;
-            cache_line_reg   <= cache_line_next;
-            wb_delay_reg     <= wb_delay_next;
-            irq_enable_reg   <= irq_enable_next;
-            tx_base_lo_reg   <= tx_base_lo_next;
-            tx_base_hi_reg   <= tx_base_hi_next;
-            tx_size_reg      <= tx_size_next;
-            rx_base_lo_reg   <= rx_base_lo_next;
-            rx_base_hi_reg   <= rx_base_hi_next;
-            rx_size_reg      <= rx_size_next;
-        end
-        if (irq_upd) begin
-            irq_status_reg <= irq_status_next;
-        end
-        if (rx_drop_inc) begin
-            rx_drop_count_reg <= rx_drop_count_next;
-        end
-        if (rx_err_inc) begin
-            rx_err_count_reg <= rx_err_count_next;
-        end
-        if (tx_partial_inc || rx_partial_inc) begin
-            wb_partial_count_reg <= wb_partial_count_next;
-        end
-        if (tx_pkt_inc != 4'd0) begin
-            tx_pkt_count_reg <= tx_pkt_count_next;
-        end
-        if (rx_pkt_inc != 4'd0) begin
-            rx_pkt_count_reg <= rx_pkt_count_next;
+        if (rst_int) begin
+            srst_pend_reg        <= 1'b0;
+            cache_line_reg       <= CACHE_LINE_RESET;
+            wb_delay_reg         <= WB_DELAY_RESET;
+            irq_status_reg       <= 5'd0;
+            irq_enable_reg       <= 5'd0;
+            rx_drop_count_reg    <= 32'd0;
+            rx_err_count_reg     <= 32'd0;
+            wb_partial_count_reg <= 32'd0;
+            tx_base_lo_reg       <= 32'd0;
+            tx_base_hi_reg       <= 32'd0;
+            tx_size_reg          <= 32'd0;
+            tx_pkt_count_reg     <= 32'd0;
+            rx_base_lo_reg       <= 32'd0;
+            rx_base_hi_reg       <= 32'd0;
+            rx_size_reg          <= 32'd0;
+            rx_pkt_count_reg     <= 32'd0;
+        end else begin
+            if (do_write) begin
+                srst_pend_reg    <= srst_pend_next;
+                cache_line_reg   <= cache_line_next;
+                wb_delay_reg     <= wb_delay_next;
+                irq_enable_reg   <= irq_enable_next;
+                tx_base_lo_reg   <= tx_base_lo_next;
+                tx_base_hi_reg   <= tx_base_hi_next;
+                tx_size_reg      <= tx_size_next;
+                rx_base_lo_reg   <= rx_base_lo_next;
+                rx_base_hi_reg   <= rx_base_hi_next;
+                rx_size_reg      <= rx_size_next;
+            end
+            if (irq_upd) begin
+                irq_status_reg <= irq_status_next;
+            end
+            if (rx_drop_inc) begin
+                rx_drop_count_reg <= rx_drop_count_next;
+            end
+            if (rx_err_inc) begin
+                rx_err_count_reg <= rx_err_count_next;
+            end
+            if (tx_partial_inc || rx_partial_inc) begin
+                wb_partial_count_reg <= wb_partial_count_next;
+            end
+            if (tx_pkt_inc != 4'd0) begin
+                tx_pkt_count_reg <= tx_pkt_count_next;
+            end
+            if (rx_pkt_inc != 4'd0) begin
+                rx_pkt_count_reg <= rx_pkt_count_next;
+            end
         end
     end
 end

@@ -91,22 +91,27 @@ always @* begin
     end
 end
 
-// registers touched only when they change (Icarus pays for every statement a
-// clocked block runs, and an arbiter is idle most cycles)
+// registers touched only when they change, and the block skipped in a cycle that
+// changes none (Icarus pays for every statement a clocked block runs, and an
+// arbiter is idle most cycles)
+wire touch = advance || hold || locked_reg || rst;
+
 always @(posedge clk) begin
-    if (grant_valid && hold) begin
-        locked_grant_reg <= grant;
-        locked_index_reg <= grant_index;
-    end
-    if (rst) begin
-        mask_reg   <= {PORTS{1'b0}};
-        locked_reg <= 1'b0;
-    end else begin
-        if (advance && grant_valid) begin
-            mask_reg <= mask_next;
+    if (touch) begin
+        if (grant_valid && hold) begin
+            locked_grant_reg <= grant;
+            locked_index_reg <= grant_index;
         end
-        if (hold || locked_reg) begin
-            locked_reg <= grant_valid && hold;
+        if (rst) begin
+            mask_reg   <= {PORTS{1'b0}};
+            locked_reg <= 1'b0;
+        end else begin
+            if (advance && grant_valid) begin
+                mask_reg <= mask_next;
+            end
+            if (hold || locked_reg) begin
+                locked_reg <= grant_valid && hold;
+            end
         end
     end
 end

@@ -108,63 +108,68 @@ wire ring_cpl  = have_done && !stop_reg && cpl_free;
 wire cpl_load  = ring_cpl || (!have_done && dir_take);
 // the first failed write
 wire first_err = done_valid && done_err && !err_seen_reg;
+// nothing below changes in a cycle without one of these (the block is skipped)
+wire touch     = push || done_valid || have_done || dir_take || err_valid_reg || cpl_valid_reg
+                 || rst || clear;
 
 always @(posedge clk) begin
-    if (first_err) begin
-        err_index_reg <= dn_index;
-    end
-    if (cpl_load) begin
-        if (have_done) begin
-            cpl_index_reg  <= rd_index;
-            cpl_wb_len_reg <= rd_len;
-            cpl_status_reg <= STS_DONE | (p_eop_reg[rd_slot] ? STS_EOP : 8'd0)
-                              | (p_err_reg[rd_slot] ? STS_ERR : 8'd0);
-            cpl_err_reg    <= p_err_reg[rd_slot] ? ERR_DATA_WRITE : ERR_NONE;
-        end else begin
-            cpl_index_reg  <= dir_index;
-            cpl_wb_len_reg <= 16'd0;
-            cpl_status_reg <= dir_status;
-            cpl_err_reg    <= dir_err;
+    if (touch) begin
+        if (first_err) begin
+            err_index_reg <= dn_index;
         end
-    end
-    if (push) begin
-        p_index_mem[wr_ptr_reg[PW-1:0]] <= push_index;
-        p_len_mem[wr_ptr_reg[PW-1:0]]   <= push_len;
-        p_eop_reg[wr_ptr_reg[PW-1:0]]   <= push_eop;
-    end
-    if (done_valid) begin
-        p_err_reg[dn_ptr_reg[PW-1:0]] <= done_err;
-    end
-
-    if (rst || clear) begin
-        wr_ptr_reg    <= {PW+1{1'b0}};
-        dn_ptr_reg    <= {PW+1{1'b0}};
-        rd_ptr_reg    <= {PW+1{1'b0}};
-        stop_reg      <= 1'b0;
-        err_seen_reg  <= 1'b0;
-        err_valid_reg <= 1'b0;
-        cpl_valid_reg <= 1'b0;
-    end else begin
+        if (cpl_load) begin
+            if (have_done) begin
+                cpl_index_reg  <= rd_index;
+                cpl_wb_len_reg <= rd_len;
+                cpl_status_reg <= STS_DONE | (p_eop_reg[rd_slot] ? STS_EOP : 8'd0)
+                                  | (p_err_reg[rd_slot] ? STS_ERR : 8'd0);
+                cpl_err_reg    <= p_err_reg[rd_slot] ? ERR_DATA_WRITE : ERR_NONE;
+            end else begin
+                cpl_index_reg  <= dir_index;
+                cpl_wb_len_reg <= 16'd0;
+                cpl_status_reg <= dir_status;
+                cpl_err_reg    <= dir_err;
+            end
+        end
         if (push) begin
-            wr_ptr_reg <= wr_ptr_reg + 1'b1;
+            p_index_mem[wr_ptr_reg[PW-1:0]] <= push_index;
+            p_len_mem[wr_ptr_reg[PW-1:0]]   <= push_len;
+            p_eop_reg[wr_ptr_reg[PW-1:0]]   <= push_eop;
         end
         if (done_valid) begin
-            dn_ptr_reg <= dn_ptr_reg + 1'b1;
+            p_err_reg[dn_ptr_reg[PW-1:0]] <= done_err;
         end
-        if (rd_go) begin
-            rd_ptr_reg <= rd_ptr_reg + 1'b1;
-        end
-        if (ring_cpl && p_err_reg[rd_slot]) begin
-            stop_reg <= 1'b1;
-        end
-        if (first_err) begin
-            err_seen_reg <= 1'b1;
-        end
-        if (first_err || err_valid_reg) begin
-            err_valid_reg <= first_err;
-        end
-        if (cpl_load || cpl_ready) begin
-            cpl_valid_reg <= cpl_load;
+
+        if (rst || clear) begin
+            wr_ptr_reg    <= {PW+1{1'b0}};
+            dn_ptr_reg    <= {PW+1{1'b0}};
+            rd_ptr_reg    <= {PW+1{1'b0}};
+            stop_reg      <= 1'b0;
+            err_seen_reg  <= 1'b0;
+            err_valid_reg <= 1'b0;
+            cpl_valid_reg <= 1'b0;
+        end else begin
+            if (push) begin
+                wr_ptr_reg <= wr_ptr_reg + 1'b1;
+            end
+            if (done_valid) begin
+                dn_ptr_reg <= dn_ptr_reg + 1'b1;
+            end
+            if (rd_go) begin
+                rd_ptr_reg <= rd_ptr_reg + 1'b1;
+            end
+            if (ring_cpl && p_err_reg[rd_slot]) begin
+                stop_reg <= 1'b1;
+            end
+            if (first_err) begin
+                err_seen_reg <= 1'b1;
+            end
+            if (first_err || err_valid_reg) begin
+                err_valid_reg <= first_err;
+            end
+            if (cpl_load || cpl_ready) begin
+                cpl_valid_reg <= cpl_load;
+            end
         end
     end
 end
