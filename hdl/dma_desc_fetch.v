@@ -157,6 +157,12 @@ always @* begin
 end
 
 // ---- beat decoding: the descriptor this cycle would push ----
+// The read data bus is shared by every read client; here it is held at 0 while no
+// beat is for this unit, so the assembly below (wide continuous concatenations,
+// which Icarus evaluates at every change, bit by bit) does not follow the TX data
+// beats. Only a beat with rsp_valid is ever used.
+wire [DATA_WIDTH-1:0] rsp_beat = rsp_valid ? rsp_data : {DATA_WIDTH{1'b0}};
+
 wire [127:0] beat_desc;     // candidate descriptor
 wire         beat_complete; // the candidate is whole in this cycle
 wire         beat_used;     // the beat is used up once the candidate (if any) is pushed
@@ -165,7 +171,7 @@ generate
     if (BYTES == 8) begin : g_two
         // a descriptor spans two beats, lowest bytes first
         reg [63:0] asm_reg;
-        assign beat_desc     = {rsp_data, asm_reg};
+        assign beat_desc     = {rsp_beat, asm_reg};
         assign beat_complete = pos_reg == 1'b1;
         assign beat_used     = 1'b1;
         always @(posedge clk) begin
@@ -176,7 +182,7 @@ generate
     end else if (BYTES == 4) begin : g_four
         // a descriptor spans four beats, lowest bytes first
         reg [95:0] asm_reg;
-        assign beat_desc     = {rsp_data, asm_reg};
+        assign beat_desc     = {rsp_beat, asm_reg};
         assign beat_complete = pos_reg == 2'd3;
         assign beat_used     = 1'b1;
         always @(posedge clk) begin
@@ -185,13 +191,13 @@ generate
             end
         end
     end else if (BYTES == 16) begin : g_one
-        assign beat_desc     = rsp_data;
+        assign beat_desc     = rsp_beat;
         assign beat_complete = 1'b1;
         assign beat_used     = 1'b1;
         wire [PW-1:0] unused_pos = pos_reg;
     end else begin : g_wide
         // DPB descriptors per beat; a request may start in any of them
-        assign beat_desc     = rsp_data[pos_reg*128 +: 128];
+        assign beat_desc     = rsp_beat[pos_reg*128 +: 128];
         assign beat_complete = 1'b1;
         // position of the last descriptor in a beat
         localparam integer POS_LAST_I = DPB - 1;
@@ -259,40 +265,46 @@ always @* begin
     endcase
 end
 
-always @(posedge clk) begin
-    if (req_go) begin
-        req_addr_reg <= base + {44'd0, ring_pos[15:0], 4'd0};
-        req_len_reg  <= {n_req[11:0], 4'd0};
-        first_reg    <= fetch_ptr_reg;
-    end
-    if (err_valid_next) begin
-        err_index_reg <= first_reg;
-    end
+// nothing below changes in a cycle without one of these (the block is skipped)
+wire touch = fetch_state_reg == F_REQ || fetch_state_reg == F_RSP || fetch_state_reg == F_DRAIN
+             || req_go || err_valid_reg || rst || clear;
 
-    if (rst || clear) begin
-        fetch_state_reg <= F_IDLE;
-        fetch_ptr_reg   <= 16'd0;
-        fetched_ptr_reg <= 16'd0;
-        rem_reg         <= 16'd0;
-        pos_reg         <= {PW{1'b0}};
-        err_valid_reg   <= 1'b0;
-    end else begin
-        fetch_state_reg <= fetch_state_next;
+always @(posedge clk) begin
+    if (touch) begin
         if (req_go) begin
-            rem_reg       <= n_req;
-            fetch_ptr_reg <= fetch_ptr_reg + n_req;
-            // a 256-bit beat holds two descriptors: an odd index starts in the upper half
-            pos_reg       <= (DPB > 1) ? fetch_ptr_reg[PW-1:0] : {PW{1'b0}};
+            req_addr_reg <= base + {44'd0, ring_pos[15:0], 4'd0};
+            req_len_reg  <= {n_req[11:0], 4'd0};
+            first_reg    <= fetch_ptr_reg;
         end
-        if (pos_step) begin
-            pos_reg <= pos_reg + 1'b1;
+        if (err_valid_next) begin
+            err_index_reg <= first_reg;
         end
-        if (push) begin
-            fetched_ptr_reg <= fetched_ptr_reg + 16'd1;
-            rem_reg         <= rem_reg - 16'd1;
-        end
-        if (err_valid_next || err_valid_reg) begin
-            err_valid_reg <= err_valid_next;
+
+        if (rst || clear) begin
+            fetch_state_reg <= F_IDLE;
+            fetch_ptr_reg   <= 16'd0;
+            fetched_ptr_reg <= 16'd0;
+            rem_reg         <= 16'd0;
+            pos_reg         <= {PW{1'b0}};
+            err_valid_reg   <= 1'b0;
+        end else begin
+            fetch_state_reg <= fetch_state_next;
+            if (req_go) begin
+                rem_reg       <= n_req;
+                fetch_ptr_reg <= fetch_ptr_reg + n_req;
+                // a 256-bit beat holds two descriptors: an odd index starts in the upper half
+                pos_reg       <= (DPB > 1) ? fetch_ptr_reg[PW-1:0] : {PW{1'b0}};
+            end
+            if (pos_step) begin
+                pos_reg <= pos_reg + 1'b1;
+            end
+            if (push) begin
+                fetched_ptr_reg <= fetched_ptr_reg + 16'd1;
+                rem_reg         <= rem_reg - 16'd1;
+            end
+            if (err_valid_next || err_valid_reg) begin
+                err_valid_reg <= err_valid_next;
+            end
         end
     end
 end
