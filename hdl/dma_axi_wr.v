@@ -334,96 +334,109 @@ reg [CLIENTS-1:0] err_acc_reg;
 reg [CLIENTS-1:0] done_valid_reg;
 reg [CLIENTS-1:0] done_err_reg;
 
+// each half of the clocked block is skipped in a cycle that changes none of its
+// registers: requests, AWs and Bs come once per burst, W beats every cycle
+wire aw_touch = issue || take_req || aw_pop || b_hs || done_valid_reg != {CLIENTS{1'b0}} || rst;
+wire w_touch  = w_load || w_take || wo_head_leaves || rst;
+
 always @(posedge clk) begin
-    if (issue || take_req) begin
-        cur_client_reg <= cur_client_next;
-        cur_addr_reg   <= cur_addr_next;
-        cur_beats_reg  <= cur_beats_next;
-        cur_first_reg  <= cur_first_next;
-        cur_sf_reg     <= cur_sf_next;
-        cur_sl_reg     <= cur_sl_next;
-    end
-    if (issue) begin
-        wcmd_mem[wc_wptr_reg[FPW-1:0]] <= wcmd_entry;
-        flag_reg[cur_client_reg*FD + i_ptr] <= burst_last;
-    end
-    if (issue && aw0_kept) begin
-        aw1_reg <= aw_entry;
-    end
-    if (issue && !aw0_kept) begin
-        aw0_reg <= aw_entry;
-    end else if (aw_pop) begin
-        aw0_reg <= aw1_reg;
-    end
-
-    // W stage
-    if (w_load) begin
-        {w_client_reg, w_left_reg, w_sf_reg, w_sl_reg} <= wc_head;
-        w_first_reg <= 1'b1;
-    end else if (w_take) begin
-        w_first_reg <= 1'b0;
-        w_left_reg  <= w_left_reg - 8'd1;
-    end
-    if (w_take && !wo0_kept) begin
-        wo0_reg <= {wdat_data[w_client_reg*DATA_WIDTH +: DATA_WIDTH], beat_strb, beat_last};
-    end else if (wo_head_leaves) begin
-        wo0_reg <= wo1_reg;
-    end
-    if (w_take && wo0_kept) begin
-        wo1_reg <= {wdat_data[w_client_reg*DATA_WIDTH +: DATA_WIDTH], beat_strb, beat_last};
-    end
-
-    if (rst) begin
-        cur_valid_reg   <= 1'b0;
-        aw0_valid_reg   <= 1'b0;
-        aw1_valid_reg   <= 1'b0;
-        outstanding_reg <= {OCW{1'b0}};
-        wc_wptr_reg     <= {FPW+1{1'b0}};
-        wc_rptr_reg     <= {FPW+1{1'b0}};
-        fw_ptr_reg      <= {CLIENTS*FPW{1'b0}};
-        fr_ptr_reg      <= {CLIENTS*FPW{1'b0}};
-        w_active_reg    <= 1'b0;
-        wo0_valid_reg   <= 1'b0;
-        wo1_valid_reg   <= 1'b0;
-        err_acc_reg     <= {CLIENTS{1'b0}};
-        done_valid_reg  <= {CLIENTS{1'b0}};
-        done_err_reg    <= {CLIENTS{1'b0}};
-    end else begin
+    // ---- splitter, AW queue, flags, B handling ----
+    if (aw_touch) begin
         if (issue || take_req) begin
-            cur_valid_reg <= cur_valid_next;
+            cur_client_reg <= cur_client_next;
+            cur_addr_reg   <= cur_addr_next;
+            cur_beats_reg  <= cur_beats_next;
+            cur_first_reg  <= cur_first_next;
+            cur_sf_reg     <= cur_sf_next;
+            cur_sl_reg     <= cur_sl_next;
         end
         if (issue) begin
-            wc_wptr_reg <= wc_wptr_reg + 1'b1;
-            fw_ptr_reg[cur_client_reg*FPW +: FPW] <= i_ptr + 1'b1;
+            wcmd_mem[wc_wptr_reg[FPW-1:0]] <= wcmd_entry;
+            flag_reg[cur_client_reg*FD + i_ptr] <= burst_last;
         end
-        if (issue || aw_pop) begin
-            // issue implies the second entry is free
-            aw0_valid_reg <= aw0_kept || issue;
-            aw1_valid_reg <= issue ? aw0_kept : (aw1_valid_reg && !aw_pop);
+        if (issue && aw0_kept) begin
+            aw1_reg <= aw_entry;
         end
-        if (issue != b_hs) begin
-            outstanding_reg <= issue ? outstanding_reg + 1'b1 : outstanding_reg - 1'b1;
+        if (issue && !aw0_kept) begin
+            aw0_reg <= aw_entry;
+        end else if (aw_pop) begin
+            aw0_reg <= aw1_reg;
         end
 
+        if (rst) begin
+            cur_valid_reg   <= 1'b0;
+            aw0_valid_reg   <= 1'b0;
+            aw1_valid_reg   <= 1'b0;
+            outstanding_reg <= {OCW{1'b0}};
+            wc_wptr_reg     <= {FPW+1{1'b0}};
+            fw_ptr_reg      <= {CLIENTS*FPW{1'b0}};
+            fr_ptr_reg      <= {CLIENTS*FPW{1'b0}};
+            err_acc_reg     <= {CLIENTS{1'b0}};
+            done_valid_reg  <= {CLIENTS{1'b0}};
+            done_err_reg    <= {CLIENTS{1'b0}};
+        end else begin
+            if (issue || take_req) begin
+                cur_valid_reg <= cur_valid_next;
+            end
+            if (issue) begin
+                wc_wptr_reg <= wc_wptr_reg + 1'b1;
+                fw_ptr_reg[cur_client_reg*FPW +: FPW] <= i_ptr + 1'b1;
+            end
+            if (issue || aw_pop) begin
+                // issue implies the second entry is free
+                aw0_valid_reg <= aw0_kept || issue;
+                aw1_valid_reg <= issue ? aw0_kept : (aw1_valid_reg && !aw_pop);
+            end
+            if (issue != b_hs) begin
+                outstanding_reg <= issue ? outstanding_reg + 1'b1 : outstanding_reg - 1'b1;
+            end
+            if (b_take) begin
+                fr_ptr_reg[b_client*FPW +: FPW] <= b_ptr + 1'b1;
+                err_acc_reg[b_client]           <= !b_done && b_fail;
+            end
+            if (b_done || done_valid_reg != {CLIENTS{1'b0}}) begin
+                done_valid_reg <= b_done ? b_sel : {CLIENTS{1'b0}};
+                done_err_reg   <= (b_done && b_fail) ? b_sel : {CLIENTS{1'b0}};
+            end
+        end
+    end
+
+    // ---- W stage ----
+    if (w_touch) begin
         if (w_load) begin
-            w_active_reg <= 1'b1;
-            wc_rptr_reg  <= wc_rptr_reg + 1'b1;
-        end else if (w_take && beat_last) begin
-            w_active_reg <= 1'b0;
+            {w_client_reg, w_left_reg, w_sf_reg, w_sl_reg} <= wc_head;
+            w_first_reg <= 1'b1;
+        end else if (w_take) begin
+            w_first_reg <= 1'b0;
+            w_left_reg  <= w_left_reg - 8'd1;
         end
-        if (w_take || wo_head_leaves) begin
-            // w_take implies the second entry is free
-            wo0_valid_reg <= wo0_kept || w_take;
-            wo1_valid_reg <= w_take ? wo0_kept : (wo1_valid_reg && !wo_head_leaves);
+        // (the data select is written out twice so that it is evaluated only here)
+        if (w_take && !wo0_kept) begin
+            wo0_reg <= {wdat_data[w_client_reg*DATA_WIDTH +: DATA_WIDTH], beat_strb, beat_last};
+        end else if (wo_head_leaves) begin
+            wo0_reg <= wo1_reg;
+        end
+        if (w_take && wo0_kept) begin
+            wo1_reg <= {wdat_data[w_client_reg*DATA_WIDTH +: DATA_WIDTH], beat_strb, beat_last};
         end
 
-        if (b_take) begin
-            fr_ptr_reg[b_client*FPW +: FPW] <= b_ptr + 1'b1;
-            err_acc_reg[b_client]           <= !b_done && b_fail;
-        end
-        if (b_done || done_valid_reg != {CLIENTS{1'b0}}) begin
-            done_valid_reg <= b_done ? b_sel : {CLIENTS{1'b0}};
-            done_err_reg   <= (b_done && b_fail) ? b_sel : {CLIENTS{1'b0}};
+        if (rst) begin
+            wc_rptr_reg   <= {FPW+1{1'b0}};
+            w_active_reg  <= 1'b0;
+            wo0_valid_reg <= 1'b0;
+            wo1_valid_reg <= 1'b0;
+        end else begin
+            if (w_load) begin
+                w_active_reg <= 1'b1;
+                wc_rptr_reg  <= wc_rptr_reg + 1'b1;
+            end else if (w_take && beat_last) begin
+                w_active_reg <= 1'b0;
+            end
+            if (w_take || wo_head_leaves) begin
+                // w_take implies the second entry is free
+                wo0_valid_reg <= wo0_kept || w_take;
+                wo1_valid_reg <= w_take ? wo0_kept : (wo1_valid_reg && !wo_head_leaves);
+            end
         end
     end
 end
