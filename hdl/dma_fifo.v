@@ -77,8 +77,11 @@ assign out_valid = out_valid_reg;
 assign out_data  = out_sel_reg ? ram_q_reg : bypass_reg;
 assign count     = count_reg;
 
+// the output register is loaded (from the RAM or by a bypass)
+wire out_load   = load || bypass;
+wire rst_any    = rst || clear;
 // anything to do this cycle (a write or a bypass is a push)
-wire touch      = push || pop || load || rst || clear;
+wire touch      = push || pop || load || rst_any;
 
 // One clocked process, each register touched only when it changes, and nothing
 // evaluated at all in a cycle without a push, pop or load: a FIFO sits idle most
@@ -95,11 +98,11 @@ always @(posedge clk) begin
         if (bypass) begin
             bypass_reg <= in_data;
         end
-        if (load || bypass) begin
+        if (out_load) begin
             out_sel_reg <= load;
         end
 
-        if (rst || clear) begin
+        if (rst_any) begin
             wr_ptr_reg    <= {AW+1{1'b0}};
             rd_ptr_reg    <= {AW+1{1'b0}};
             count_reg     <= {AW+1{1'b0}};
@@ -111,7 +114,7 @@ always @(posedge clk) begin
             if (load) begin
                 rd_ptr_reg <= rd_ptr_reg + 1'b1;
             end
-            if (load || bypass) begin
+            if (out_load) begin
                 out_valid_reg <= 1'b1;
             end else if (pop) begin
                 out_valid_reg <= 1'b0;

@@ -161,6 +161,7 @@ wire [LW:0] place = pe_open ? pe_fill : {1'b0, start_lane};
 wire [2*DATA_WIDTH-1:0] place_mask = {2*DATA_WIDTH{1'b1}} << {place, 3'b000};
 
 // ---- output buffer ----
+wire rst_any     = rst || clear;
 wire head_leaves = o0_valid_reg && out_ready;
 // entry 0 is occupied once the head has left (before this cycle's emit)
 wire o0_kept     = head_leaves ? o1_valid_reg : o0_valid_reg;
@@ -176,17 +177,19 @@ always @(posedge clk) begin
     end else if (emit) begin
         win_reg <= pe_shift ? {{DATA_WIDTH{1'b0}}, win_reg[2*DATA_WIDTH-1:DATA_WIDTH]} : win_reg;
     end
-    // the emitted beat: lanes outside keep are 0
+    // the emitted beat (lanes outside keep are 0) goes to the first free entry
     if (emit && !o0_kept) begin
         o0_reg <= {win_reg[DATA_WIDTH-1:0] & data_mask, e_keep, e_last, e_last && user_reg};
-    end else if (head_leaves) begin
-        o0_reg <= o1_reg;
-    end
-    if (emit && o0_kept) begin
-        o1_reg <= {win_reg[DATA_WIDTH-1:0] & data_mask, e_keep, e_last, e_last && user_reg};
+    end else begin
+        if (head_leaves) begin
+            o0_reg <= o1_reg;
+        end
+        if (emit) begin
+            o1_reg <= {win_reg[DATA_WIDTH-1:0] & data_mask, e_keep, e_last, e_last && user_reg};
+        end
     end
 
-    if (rst || clear) begin
+    if (rst_any) begin
         fill_reg     <= {LW+1{1'b0}};
         lo_reg       <= {LW{1'b0}};
         end_reg      <= 1'b0;

@@ -368,19 +368,27 @@ always @* begin
     endcase
 end
 
+// anything but the packet walk moves (the clocked block skips the rest otherwise)
+wire rx_event  = len_ready_int || pend_push || bad_valid_next || bad_valid_reg
+                 || drop_inc_next || drop_inc_reg || err_inc_next || err_inc_reg
+                 || win_push || win_out_ready || req_valid_reg || rst || clear;
+wire drop_beat = rx_state_reg == X_DROP && pkt_valid;
+
 always @(posedge clk) begin
     // registers loaded by the handshakes that move them (the states tell which)
-    if (len_ready_int) begin
-        pkt_len_reg <= len_bytes;
-    end
-    if (pend_push) begin
-        req_addr_reg   <= w_addr;
-        req_len_reg    <= setup_n;
-        start_lane_reg <= w_addr[LW-1:0];
-    end
-    if (bad_valid_next) begin
-        bad_index_reg <= d_index;
-        bad_code_reg  <= (d_len == 16'd0) ? ERR_ZERO_LEN : ERR_TOO_LONG;
+    if (rx_event) begin
+        if (len_ready_int) begin
+            pkt_len_reg <= len_bytes;
+        end
+        if (pend_push) begin
+            req_addr_reg   <= w_addr;
+            req_len_reg    <= setup_n;
+            start_lane_reg <= w_addr[LW-1:0];
+        end
+        if (bad_valid_next) begin
+            bad_index_reg <= d_index;
+            bad_code_reg  <= (d_len == 16'd0) ? ERR_ZERO_LEN : ERR_TOO_LONG;
+        end
     end
 
     // the packet walk is reset by `rst` only: `clear` comes while it is idle
@@ -394,41 +402,45 @@ always @(posedge clk) begin
         drop_inc_reg   <= 1'b0;
         err_inc_reg    <= 1'b0;
     end else begin
-        rx_state_reg   <= rx_state_next;
-        drop_inc_reg   <= drop_inc_next;
-        err_inc_reg    <= err_inc_next;
-        if (len_ready_int) begin
-            rem_reg        <= len_bytes;
-            cur_lo_reg     <= {LW{1'b0}};
-            drop_beats_reg <= beats17[15:0];
-        end
-        if (pend_push) begin
-            brem_reg <= setup_n;
+        rx_state_reg <= rx_state_next;
+        if (rx_event) begin
+            drop_inc_reg <= drop_inc_next;
+            err_inc_reg  <= err_inc_next;
+            if (len_ready_int) begin
+                rem_reg        <= len_bytes;
+                cur_lo_reg     <= {LW{1'b0}};
+                drop_beats_reg <= beats17[15:0];
+            end
+            if (pend_push) begin
+                brem_reg <= setup_n;
+            end
         end
         if (data_take) begin
             cur_lo_reg <= beat_pop ? {LW{1'b0}} : ra_hi[LW-1:0];
             rem_reg    <= rem_reg - take16;
             brem_reg   <= brem_reg - take16;
         end
-        if (rx_state_reg == X_DROP && pkt_valid) begin
+        if (drop_beat) begin
             drop_beats_reg <= drop_beats_reg - 16'd1;
         end
     end
 
-    if (rst || clear) begin
-        win_sum_reg   <= 18'd0;
-        req_valid_reg <= 1'b0;
-        bad_valid_reg <= 1'b0;
-    end else begin
-        if (win_push) begin
-            win_sum_reg <= win_sum_reg + {2'b00, d_len};
-        end else if (win_out_ready) begin
-            win_sum_reg <= win_sum_reg - {2'b00, w_len};
+    if (rx_event) begin
+        if (rst || clear) begin
+            win_sum_reg   <= 18'd0;
+            req_valid_reg <= 1'b0;
+            bad_valid_reg <= 1'b0;
+        end else begin
+            if (win_push) begin
+                win_sum_reg <= win_sum_reg + {2'b00, d_len};
+            end else if (win_out_ready) begin
+                win_sum_reg <= win_sum_reg - {2'b00, w_len};
+            end
+            if (pend_push || req_ready) begin
+                req_valid_reg <= pend_push;
+            end
+            bad_valid_reg <= bad_valid_next;
         end
-        if (pend_push || req_ready) begin
-            req_valid_reg <= pend_push;
-        end
-        bad_valid_reg <= bad_valid_next;
     end
 end
 

@@ -214,20 +214,25 @@ always @* begin
     endcase
 end
 
+// anything but the credits moves (the clocked block skips the rest otherwise)
+wire issue_event = desc_take || chunk_go || dl_entry || req_valid_reg || rst || clear;
+
 always @(posedge clk) begin
-    if (desc_take) begin
-        cur_addr_reg <= d_addr;
-        rem_reg      <= d_len;
-        len_reg      <= d_len;
-        index_reg    <= d_index;
-        eop_reg      <= d_ctrl[DESC_CTRL_EOP];
-    end else if (chunk_go) begin
-        cur_addr_reg <= cur_addr_reg + {48'd0, clen};
-        rem_reg      <= rem_reg - clen;
-    end
-    if (chunk_go) begin
-        req_addr_reg <= cur_addr_reg;
-        req_len_reg  <= clen;
+    if (issue_event) begin
+        if (desc_take) begin
+            cur_addr_reg <= d_addr;
+            rem_reg      <= d_len;
+            len_reg      <= d_len;
+            index_reg    <= d_index;
+            eop_reg      <= d_ctrl[DESC_CTRL_EOP];
+        end else if (chunk_go) begin
+            cur_addr_reg <= cur_addr_reg + {48'd0, clen};
+            rem_reg      <= rem_reg - clen;
+        end
+        if (chunk_go) begin
+            req_addr_reg <= cur_addr_reg;
+            req_len_reg  <= clen;
+        end
     end
 
     if (rst || clear) begin
@@ -237,15 +242,17 @@ always @(posedge clk) begin
         req_valid_reg   <= 1'b0;
     end else begin
         issue_state_reg <= issue_state_next;
-        if (dl_entry && q_ready && !d_nop) begin
-            halted_reg <= 1'b1;
+        if (issue_event) begin
+            if (dl_entry && q_ready && !d_nop) begin
+                halted_reg <= 1'b1;
+            end
+            if (chunk_go || req_ready) begin
+                req_valid_reg <= chunk_go;
+            end
         end
         if (chunk_go || credit_ret) begin
             credit_reg <= credit_reg - (chunk_go ? {{17-BEAT_W{1'b0}}, c_beats} : 17'd0)
                           + {16'd0, credit_ret};
-        end
-        if (chunk_go || req_ready) begin
-            req_valid_reg <= chunk_go;
         end
     end
 end

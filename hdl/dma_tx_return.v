@@ -233,33 +233,38 @@ always @* begin
     endcase
 end
 
+// an error or a completion moves (the clocked block skips their registers otherwise)
+wire rare_event = err_load || stop_close || cpl_load || err_valid_reg || cpl_valid_reg;
+
 always @(posedge clk) begin
-    // error: its code and index, and whether a packet must be closed first
-    if (err_load) begin
-        e_code_reg    <= (q_kind == K_DATA) ? ERR_DATA_READ
-                         : ((q_kind == K_ZERO) ? ERR_ZERO_LEN : ERR_TOO_LONG);
-        e_index_reg   <= q_index;
-        close_err_reg <= 1'b1;
-    end else if (stop_close) begin
-        close_err_reg <= 1'b0;
-    end
-    // completion register contents
-    if (cpl_load) begin
-        if (ret_state_reg == R_ERRCPL) begin
-            cpl_index_reg  <= e_index_reg;
-            cpl_wb_len_reg <= 16'd0;
-            cpl_status_reg <= STS_DONE | STS_ERR;
-            cpl_err_reg    <= e_code_reg;
-        end else if (q_kind == K_NOP) begin
-            cpl_index_reg  <= q_index;
-            cpl_wb_len_reg <= 16'd0;
-            cpl_status_reg <= STS_DONE;
-            cpl_err_reg    <= ERR_NONE;
-        end else begin
-            cpl_index_reg  <= q_index;
-            cpl_wb_len_reg <= q_len;
-            cpl_status_reg <= STS_DONE | (q_eop ? STS_EOP : 8'd0);
-            cpl_err_reg    <= ERR_NONE;
+    if (rare_event) begin
+        // error: its code and index, and whether a packet must be closed first
+        if (err_load) begin
+            e_code_reg    <= (q_kind == K_DATA) ? ERR_DATA_READ
+                             : ((q_kind == K_ZERO) ? ERR_ZERO_LEN : ERR_TOO_LONG);
+            e_index_reg   <= q_index;
+            close_err_reg <= 1'b1;
+        end else if (stop_close) begin
+            close_err_reg <= 1'b0;
+        end
+        // completion register contents
+        if (cpl_load) begin
+            if (ret_state_reg == R_ERRCPL) begin
+                cpl_index_reg  <= e_index_reg;
+                cpl_wb_len_reg <= 16'd0;
+                cpl_status_reg <= STS_DONE | STS_ERR;
+                cpl_err_reg    <= e_code_reg;
+            end else if (q_kind == K_NOP) begin
+                cpl_index_reg  <= q_index;
+                cpl_wb_len_reg <= 16'd0;
+                cpl_status_reg <= STS_DONE;
+                cpl_err_reg    <= ERR_NONE;
+            end else begin
+                cpl_index_reg  <= q_index;
+                cpl_wb_len_reg <= q_len;
+                cpl_status_reg <= STS_DONE | (q_eop ? STS_EOP : 8'd0);
+                cpl_err_reg    <= ERR_NONE;
+            end
         end
     end
 
@@ -282,15 +287,13 @@ always @(posedge clk) begin
         if (unit_fed != unit_done) begin
             units_reg <= unit_fed ? units_reg + 4'd1 : units_reg - 4'd1;
         end
-        if (err_load) begin
-            halt_reg <= 1'b1;
-        end
-        // the failed descriptor's completion reports the ring error
-        if (err_valid_reg || cpl_load) begin
+        if (rare_event) begin
+            if (err_load) begin
+                halt_reg <= 1'b1;
+            end
+            // the failed descriptor's completion reports the ring error
             err_valid_reg <= cpl_load && ret_state_reg == R_ERRCPL;
-        end
-        if (cpl_load || cpl_ready) begin
-            cpl_valid_reg <= cpl_load;
+            cpl_valid_reg <= cpl_load || (cpl_valid_reg && !cpl_ready);
         end
     end
 end
