@@ -121,7 +121,7 @@ def _expect(env: DmaEnv, rule: Rule, which: Ring, index: int | None = None) -> F
     assert f.la is not None and f.pa is not None and f.time_ns > 0
     slot = (f.la - ring.block.la) // DESC_BYTES
     assert 0 <= slot < ring.size, f
-    what = f"{which.name} ring descriptor" if rule is not Rule.NOT_POSTED else f"{which.name} ring slot"
+    what = f"{which.name} ring " + ("slot" if rule is Rule.NOT_POSTED else "descriptor")
     assert f.owner.startswith(what), f
     if index is not None:
         assert f.owner.startswith(f"{what} {index} "), f

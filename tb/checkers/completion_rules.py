@@ -249,7 +249,8 @@ def judge_completion(
     # ---- lengths and EOP
     if nop:
         if c.wb_len:
-            return Verdict(Rule.BAD_LENGTH, f"a NOP moves no data: WB_LEN must be 0, not {c.wb_len}")
+            return Verdict(Rule.BAD_LENGTH,
+                           f"a NOP moves no data: WB_LEN must be 0, not {c.wb_len}")
         if c.eop:
             return Verdict(Rule.EOP_PLACEMENT, "a NOP ends no packet, yet STATUS says EOP")
         return None
@@ -272,8 +273,9 @@ def judge_completion(
         return Verdict(Rule.ZERO_LENGTH, f"WB_LEN 0 with STATUS {status}: {why}")
     if ring is Ring.TX:
         if c.wb_len != posted.length:
-            return Verdict(Rule.BAD_LENGTH, f"WB_LEN {c.wb_len}, but a TX descriptor completes with "
-                                            f"WB_LEN = LEN {posted.length}")
+            return Verdict(Rule.BAD_LENGTH,
+                           f"WB_LEN {c.wb_len}, but a TX descriptor completes with WB_LEN = LEN "
+                           f"{posted.length}")
         if c.eop != bool(posted.ctrl & DescCtrl.EOP):
             return Verdict(Rule.EOP_PLACEMENT,
                            f"STATUS.EOP {int(c.eop)}, but CTRL.EOP "
