@@ -260,24 +260,30 @@ class Cache:
             self._release(vf, vp)
 
     def _writeback(self, frame: int, p: _CPage, lines: npt.NDArray[np.intp], cause: str) -> None:
-        """Write back the dirty ones among ``lines`` (whole lines) and mark them clean."""
+        """Write back the dirty ones among ``lines`` (whole lines) and mark them clean.
+
+        Works on the window of the page from the first to the last of ``lines`` only (a
+        flush of one packet buffer or descriptor line touches a few lines of a page).
+        """
         if p.dirty is None or p.data is None or not len(lines):
             return
         L = self.line_size
-        chosen = np.zeros(self._lpp, dtype=bool)
-        chosen[lines] = True
-        back = chosen & p.dirty.reshape(-1, L).any(axis=1)
+        l0, l1 = int(lines.min()), int(lines.max()) + 1
+        lo, hi = l0 * L, l1 * L
+        chosen = np.zeros(l1 - l0, dtype=bool)
+        chosen[lines - l0] = True
+        back = chosen & p.dirty[lo:hi].reshape(-1, L).any(axis=1)
         if not back.any():
             return
         if p.devw is not None:
-            devw = p.devw.reshape(-1, L)
+            devw = p.devw[lo:hi].reshape(-1, L)
             for li in np.flatnonzero(back & devw.any(axis=1)).tolist():
-                line = frame * self.page_size + li * L
+                line = frame * self.page_size + (l0 + li) * L
                 self._record(CoherenceKind.LOST_DEVICE_WRITE, line, devw[li].copy(), cause)
                 devw[li] = False
         byte_mask = np.repeat(back, L)
-        self.memory.write(frame * self.page_size, p.data, byte_mask)
-        p.dirty[byte_mask] = False
+        self.memory.write(frame * self.page_size + lo, p.data[lo:hi], byte_mask)
+        p.dirty[lo:hi][byte_mask] = False
 
     def _invalidate(self, frame: int, p: _CPage, lines: list[int]) -> None:
         """Drop ``lines`` (which must be valid) without writing them back."""

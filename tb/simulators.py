@@ -66,7 +66,7 @@ VERILATOR_MAKE_VARS: Mapping[str, str] = {
     "CFG_LDLIBS_THREADS": "-pthread",
     "OPT_SLOW": "-O0",
     "OPT_FAST": "-O2",
-    "OPT_GLOBAL": "-O1",
+    "OPT_GLOBAL": "-O2",
 }
 
 
