@@ -53,6 +53,9 @@ VERILATOR_BUILD_ARGS: tuple[str, ...] = (
     # the VPI symbol table of --public-flat-rw in pieces g++ compiles quickly
     "--output-split-cfuncs", "2000",
 )
+#: What VPI may touch (tb/hdl/verilator_public.vlt): every signal readable, writable only
+#: where the HDL says so. ``build_verilator(public=None)`` makes everything writable.
+PUBLIC_CONFIG = Path(__file__).resolve().parent / "hdl" / "verilator_public.vlt"
 #: Extra flags when the run records waves (FST, like Icarus).
 VERILATOR_WAVE_ARGS: tuple[str, ...] = ("--trace-fst", "--trace-structs")
 
@@ -129,7 +132,7 @@ def check_simulator(name: str) -> None:
 # -------------------------------------------------------------------- Verilator build
 def _build_key(
     sources: Sequence[Path], includes: Sequence[Path], toplevel: str,
-    parameters: Mapping[str, object], args: Sequence[str],
+    parameters: Mapping[str, object], args: Sequence[str], extra_files: Sequence[Path] = (),
 ) -> str:
     digest = hashlib.sha256()
 
@@ -144,7 +147,9 @@ def _build_key(
     add(repr(sorted(VERILATOR_MAKE_VARS.items())))
     files = [Path(s) for s in sources]
     for inc in includes:
-        files += sorted(p for p in Path(inc).iterdir() if p.suffix in (".v", ".vh", ".sv", ".svh"))
+        files += sorted(p for p in Path(inc).iterdir()
+                        if p.suffix in (".v", ".vh", ".sv", ".svh", ".vlt"))
+    files += extra_files
     for path in files:
         add(str(path.resolve()))
         digest.update(path.read_bytes())
@@ -161,6 +166,7 @@ def build_verilator(
     timescale: tuple[str, str] = ("1ns", "1ps"),
     waves: bool = False,
     log_file: Path | None = None,
+    public: Path | None = PUBLIC_CONFIG,
 ) -> Path:
     """Build ``toplevel`` into a cached directory (reused while nothing changed); returns it.
 
@@ -168,8 +174,10 @@ def build_verilator(
     output goes to ``log_file`` (its tail is in the error when the build fails).
     """
     check_simulator("verilator")
-    args = [*VERILATOR_BUILD_ARGS, *(VERILATOR_WAVE_ARGS if waves else ())]
-    key = _build_key(sources, includes, toplevel, parameters, args)
+    access = [str(public)] if public is not None else ["--public-flat-rw"]
+    args = [*VERILATOR_BUILD_ARGS, *access, *(VERILATOR_WAVE_ARGS if waves else ())]
+    key = _build_key(sources, includes, toplevel, parameters, args,
+                     [public] if public is not None else [])
     build_dir = cache_root / f"{toplevel}-{key}"
     exe = build_dir / toplevel
     if exe.is_file() and (build_dir / ".complete").is_file():
@@ -183,7 +191,7 @@ def build_verilator(
     verilate = [
         str(verilator_root() / "bin" / "verilator"),
         "--cc", "--exe", "--Mdir", str(build_dir), "--top-module", toplevel,
-        "--vpi", "--public-flat-rw", "--prefix", "Vtop", "-o", toplevel,
+        "--vpi", "--prefix", "Vtop", "-o", toplevel,
         "-LDFLAGS", f"-Wl,-rpath,{libs} -L{libs} -lcocotbvpi_verilator",
         "--timescale", f"{timescale[0]}/{timescale[1]}",
         *args,

@@ -80,3 +80,28 @@ async def sleeps_end_between_edges(dut) -> None:  # type: ignore[no-untyped-def]
         now = get_sim_time("ps")
         assert now - start >= ns * 1000, (start, now, ns)
         assert now % half == half // 2, f"sleep({ns}) ended at {now} ps, on or near an edge"
+
+
+@cocotb.test()
+async def a_write_verilator_would_drop_is_named(dut) -> None:  # type: ignore[no-untyped-def]
+    """Under Verilator only registers declared writable take Python's writes (everything
+    else is read-only, tb/hdl/verilator_public.vlt); write_uint names one that is not,
+    instead of letting the write vanish. Icarus takes every write."""
+    import os
+
+    from tb.bfm.vector import NotWritable, write_uint
+
+    phase = PythonPhase(dut.clk, CLOCK_NS)
+    await phase.sleep(CLOCK_NS)
+    write_uint(dut.py_word, 0x5A)  # declared public_flat_rw: taken under both
+    assert read_uint(dut.py_word) == 0x5A
+    if os.environ.get("DMANIC_SIMULATOR") == "verilator":
+        try:
+            write_uint(dut.seen_at, 0x77)  # not declared writable
+        except NotWritable as exc:
+            assert "seen_at" in str(exc) and "public_flat_rw" in str(exc), exc
+        else:
+            raise AssertionError("a write Verilator dropped went unnoticed")
+    else:
+        write_uint(dut.seen_at, 0x77)
+        assert read_uint(dut.seen_at) == 0x77

@@ -26,9 +26,15 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["lsb_bits", "pack_bits", "read_uint", "write_bytes", "write_uint"]
+from tb.errors import TbError
+
+__all__ = ["NotWritable", "lsb_bits", "pack_bits", "read_uint", "write_bytes", "write_uint"]
 
 _ONE = 49
+class NotWritable(TbError):
+    """Python wrote a signal the simulator does not let it change."""
+
+
 # X, Z and friends read as 0, weak high as 1
 _TO_01 = str.maketrans({c: "0" for c in "xXzZuUwW-L"} | {"H": "1"})
 # cocotb's _GPISetAction.NO_DELAY: the value is in place when the call returns
@@ -63,8 +69,17 @@ def read_uint(handle: Any) -> int:
         return int(text.translate(_TO_01), 2)
 
 
+# handles whose writes are known to take effect (see write_uint)
+_writable: set[int] = set()
+
+
 def write_uint(handle: Any, value: int) -> None:
-    """Put the unsigned ``value`` into ``handle`` now (zero-extended to its width)."""
+    """Put the unsigned ``value`` into ``handle`` now (zero-extended to its width).
+
+    The first write that changes a handle's value is read back: Verilator silently
+    ignores a write to a signal its build did not make writable (tb/hdl/verilator_public.vlt),
+    and this names the signal instead of letting the test bench hang.
+    """
     raw = getattr(handle, "_handle", None)
     if raw is None:  # not a cocotb simulator handle (a test double)
         handle.value = value
@@ -72,10 +87,20 @@ def write_uint(handle: Any, value: int) -> None:
     width = len(handle)
     if value < 0 or value >> width:
         raise ValueError(f"{value:#x} does not fit the {width} bits of {handle._path}")
+    check = id(raw) not in _writable
+    before = read_uint(handle) if check else 0
     if width <= 32:
         raw.set_signal_val_int(_NO_DELAY, value)
     else:
         raw.set_signal_val_binstr(_NO_DELAY, format(value, f"0{width}b"))
+    if check and value != before:
+        if read_uint(handle) != value:
+            raise NotWritable(
+                f"{handle._path} did not take the value Python wrote ({value:#x}): under "
+                f"Verilator a signal Python writes must be declared "
+                f"`/* verilator public_flat_rw */` (see tb/hdl/verilator_public.vlt)"
+            )
+        _writable.add(id(raw))
 
 
 def write_bytes(handle: Any, data: bytes | bytearray | memoryview, *, high: int = 0,

@@ -102,12 +102,12 @@ initial begin
 end
 
 // ---------------------------------------------------------------- settings
-reg [31:0] cfg_rd_latency;
-reg [31:0] cfg_wr_latency;
-reg [31:0] cfg_rd_outstanding;
-reg [31:0] cfg_wr_outstanding;
-reg [31:0] cfg_pause;
-reg [31:0] cfg_seed;
+reg [31:0] cfg_rd_latency /* verilator public_flat_rw */;
+reg [31:0] cfg_wr_latency /* verilator public_flat_rw */;
+reg [31:0] cfg_rd_outstanding /* verilator public_flat_rw */;
+reg [31:0] cfg_wr_outstanding /* verilator public_flat_rw */;
+reg [31:0] cfg_pause /* verilator public_flat_rw */;
+reg [31:0] cfg_seed /* verilator public_flat_rw */;
 // pause generator state (see below)
 reg [63:0] rnd;
 // the seed last applied: a new cfg_seed (from Python) restarts the generator at
@@ -115,10 +115,10 @@ reg [63:0] rnd;
 reg [31:0] seed_q;
 
 // ---------------------------------------------------------- Python hand-off
-reg [SEG_DATA_BITS+SEG_BEATS-1:0] rd_seg [0:DEPTH*NSEG-1];
-reg [31:0] rd_filled;
-reg [1:0]  wr_resp [0:DEPTH-1];
-reg [31:0] wr_acked;
+reg [SEG_DATA_BITS+SEG_BEATS-1:0] rd_seg [0:DEPTH*NSEG-1] /* verilator public_flat_rw */;
+reg [31:0] rd_filled /* verilator public_flat_rw */;
+reg [1:0]  wr_resp [0:DEPTH-1] /* verilator public_flat_rw */;
+reg [31:0] wr_acked /* verilator public_flat_rw */;
 
 initial begin
     cfg_rd_latency = RD_LATENCY;

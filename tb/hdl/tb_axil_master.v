@@ -45,7 +45,7 @@ localparam [1:0] ST_WRITE = 2'd1;
 localparam [1:0] ST_READ = 2'd2;
 
 // written by Python
-reg [REQ_BITS-1:0] req;
+reg [REQ_BITS-1:0] req /* verilator public_flat_rw */;
 // read by Python
 reg [49:0] rsp;
 

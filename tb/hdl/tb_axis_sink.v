@@ -66,9 +66,9 @@ reg [SEG_DATA_BITS+SEG_BEATS*BYTES-1:0] chk_seg [0:NBUF*NSEG-1];
 reg [17:0] chk_info [0:NBUF-1];
 reg [31:0] count;
 // written by Python
-reg [31:0] acked;
-reg [31:0] cfg_pause;
-reg [31:0] cfg_seed;
+reg [31:0] acked /* verilator public_flat_rw */;
+reg [31:0] cfg_pause /* verilator public_flat_rw */;
+reg [31:0] cfg_seed /* verilator public_flat_rw */;
 
 reg [31:0] chk_cnt;   // chunks complete
 reg [15:0] beat;      // beat index in the chunk being filled

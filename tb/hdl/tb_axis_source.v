@@ -64,11 +64,11 @@ initial begin
 end
 
 // written by Python
-reg [SEG_BEATS*DATA_WIDTH-1:0] buf_seg [0:NBUF*NSEG-1];
-reg [25:0] buf_ctl [0:NBUF-1];
-reg [31:0] loaded;
-reg [31:0] cfg_pause;
-reg [31:0] cfg_seed;
+reg [SEG_BEATS*DATA_WIDTH-1:0] buf_seg [0:NBUF*NSEG-1] /* verilator public_flat_rw */;
+reg [25:0] buf_ctl [0:NBUF-1] /* verilator public_flat_rw */;
+reg [31:0] loaded /* verilator public_flat_rw */;
+reg [31:0] cfg_pause /* verilator public_flat_rw */;
+reg [31:0] cfg_seed /* verilator public_flat_rw */;
 // read by Python
 reg [31:0] consumed;
 

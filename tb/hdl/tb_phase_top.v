@@ -16,8 +16,8 @@ initial clk = 1'b0;
 always #(CLK_PERIOD_NS / 2.0) clk = ~clk;
 
 // written by Python
-reg        go;
-reg [31:0] py_word;
+reg        go /* verilator public_flat_rw */;
+reg [31:0] py_word /* verilator public_flat_rw */;
 // both count the rising edges at which `go` was high
 reg [31:0] first;
 reg [31:0] second;

@@ -65,7 +65,7 @@ end
 
 // ---------------------------------------------------------------- clock, reset
 reg clk;
-reg rst;
+reg rst /* verilator public_flat_rw */;
 initial begin
     clk = 1'b0;
     rst = 1'b1;
@@ -182,7 +182,7 @@ wire mem_axi_rready;
 // Bus mangler between the engine (m_axi_*) and the memory side (mem_axi_*):
 // a pass-through while `mangle_mode` is 0 (Python may set it before releasing
 // reset, to make one transaction misbehave and prove a checker fires).
-reg  [7:0] mangle_mode;
+reg  [7:0] mangle_mode /* verilator public_flat_rw */;
 wire       mangled;
 initial mangle_mode = 8'd0;
 
@@ -549,7 +549,7 @@ wire [31:0] py_tx_count;
 wire [31:0] py_rx_consumed;
 wire [49:0] py_axil_rsp;
 // written by Python (tb/phase.py): wake it at the next falling edge anyway
-reg         py_want;
+reg         py_want /* verilator public_flat_rw */;
 wire [31:0] py_notify;
 wire [PY_SOURCES-1:0] py_changed;
 initial py_want = 1'b0;
@@ -588,15 +588,15 @@ reg ref_m_axi_awlock;
 reg [3:0] ref_m_axi_awcache;
 reg [2:0] ref_m_axi_awprot;
 reg ref_m_axi_awvalid;
-reg ref_m_axi_awready;
+reg ref_m_axi_awready /* verilator public_flat_rw */;
 reg [DATA_WIDTH-1:0] ref_m_axi_wdata;
 reg [DATA_WIDTH/8-1:0] ref_m_axi_wstrb;
 reg ref_m_axi_wlast;
 reg ref_m_axi_wvalid;
-reg ref_m_axi_wready;
-reg [ID_WIDTH-1:0] ref_m_axi_bid;
-reg [1:0] ref_m_axi_bresp;
-reg ref_m_axi_bvalid;
+reg ref_m_axi_wready /* verilator public_flat_rw */;
+reg [ID_WIDTH-1:0] ref_m_axi_bid /* verilator public_flat_rw */;
+reg [1:0] ref_m_axi_bresp /* verilator public_flat_rw */;
+reg ref_m_axi_bvalid /* verilator public_flat_rw */;
 reg ref_m_axi_bready;
 reg [ID_WIDTH-1:0] ref_m_axi_arid;
 reg [63:0] ref_m_axi_araddr;
@@ -607,44 +607,44 @@ reg ref_m_axi_arlock;
 reg [3:0] ref_m_axi_arcache;
 reg [2:0] ref_m_axi_arprot;
 reg ref_m_axi_arvalid;
-reg ref_m_axi_arready;
-reg [ID_WIDTH-1:0] ref_m_axi_rid;
-reg [DATA_WIDTH-1:0] ref_m_axi_rdata;
-reg [1:0] ref_m_axi_rresp;
-reg ref_m_axi_rlast;
-reg ref_m_axi_rvalid;
+reg ref_m_axi_arready /* verilator public_flat_rw */;
+reg [ID_WIDTH-1:0] ref_m_axi_rid /* verilator public_flat_rw */;
+reg [DATA_WIDTH-1:0] ref_m_axi_rdata /* verilator public_flat_rw */;
+reg [1:0] ref_m_axi_rresp /* verilator public_flat_rw */;
+reg ref_m_axi_rlast /* verilator public_flat_rw */;
+reg ref_m_axi_rvalid /* verilator public_flat_rw */;
 reg ref_m_axi_rready;
-reg [11:0] ref_s_axil_awaddr;
-reg [2:0] ref_s_axil_awprot;
-reg ref_s_axil_awvalid;
+reg [11:0] ref_s_axil_awaddr /* verilator public_flat_rw */;
+reg [2:0] ref_s_axil_awprot /* verilator public_flat_rw */;
+reg ref_s_axil_awvalid /* verilator public_flat_rw */;
 reg ref_s_axil_awready;
-reg [31:0] ref_s_axil_wdata;
-reg [3:0] ref_s_axil_wstrb;
-reg ref_s_axil_wvalid;
+reg [31:0] ref_s_axil_wdata /* verilator public_flat_rw */;
+reg [3:0] ref_s_axil_wstrb /* verilator public_flat_rw */;
+reg ref_s_axil_wvalid /* verilator public_flat_rw */;
 reg ref_s_axil_wready;
 reg [1:0] ref_s_axil_bresp;
 reg ref_s_axil_bvalid;
-reg ref_s_axil_bready;
-reg [11:0] ref_s_axil_araddr;
-reg [2:0] ref_s_axil_arprot;
-reg ref_s_axil_arvalid;
+reg ref_s_axil_bready /* verilator public_flat_rw */;
+reg [11:0] ref_s_axil_araddr /* verilator public_flat_rw */;
+reg [2:0] ref_s_axil_arprot /* verilator public_flat_rw */;
+reg ref_s_axil_arvalid /* verilator public_flat_rw */;
 reg ref_s_axil_arready;
 reg [31:0] ref_s_axil_rdata;
 reg [1:0] ref_s_axil_rresp;
 reg ref_s_axil_rvalid;
-reg ref_s_axil_rready;
+reg ref_s_axil_rready /* verilator public_flat_rw */;
 reg [DATA_WIDTH-1:0] ref_m_axis_tx_tdata;
 reg [DATA_WIDTH/8-1:0] ref_m_axis_tx_tkeep;
 reg ref_m_axis_tx_tlast;
 reg ref_m_axis_tx_tvalid;
-reg ref_m_axis_tx_tready;
+reg ref_m_axis_tx_tready /* verilator public_flat_rw */;
 reg ref_m_axis_tx_tuser;
-reg [DATA_WIDTH-1:0] ref_s_axis_rx_tdata;
-reg [DATA_WIDTH/8-1:0] ref_s_axis_rx_tkeep;
-reg ref_s_axis_rx_tlast;
-reg ref_s_axis_rx_tvalid;
+reg [DATA_WIDTH-1:0] ref_s_axis_rx_tdata /* verilator public_flat_rw */;
+reg [DATA_WIDTH/8-1:0] ref_s_axis_rx_tkeep /* verilator public_flat_rw */;
+reg ref_s_axis_rx_tlast /* verilator public_flat_rw */;
+reg ref_s_axis_rx_tvalid /* verilator public_flat_rw */;
 reg ref_s_axis_rx_tready;
-reg ref_s_axis_rx_tuser;
+reg ref_s_axis_rx_tuser /* verilator public_flat_rw */;
 
 // ------------------------------------------------------------- bus models
 generate
