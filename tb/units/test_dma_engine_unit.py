@@ -1038,7 +1038,8 @@ async def test_err_desc_len(dut) -> None:
     tb.tx.check_written(
         bad, wb_len=0, status=DescStatus.DONE | DescStatus.ERR, err=ErrCode.TOO_LONG
     )
-    # RX: a good buffer gathered, then LEN 0: the good one comes back unused
+    # RX: a good buffer gathered, then LEN 0: the good one comes back unused, with the
+    # bad descriptor's error (a completion with no length must say why; hdl/README.md)
     tb.monitor.whole_lines = False  # two descriptors posted
     await tb.rx.start()
     tb.rx_post([(RX_BUF + 0x10, 64)])
@@ -1047,7 +1048,7 @@ async def test_err_desc_len(dut) -> None:
     await tb.rx_send(tb.rng.randbytes(100))
     await tb.rx.expect_stopped(ErrCode.ZERO_LEN, 1)
     await tb.rx.wait_head(2)
-    tb.rx.check_written(0, wb_len=0, status=DescStatus.DONE)
+    tb.rx.check_written(0, wb_len=0, status=DescStatus.DONE | DescStatus.ERR, err=ErrCode.ZERO_LEN)
     tb.rx.check_written(1, wb_len=0, status=DescStatus.DONE | DescStatus.ERR, err=ErrCode.ZERO_LEN)
     assert await tb.rd(Reg.RX_DROP_COUNT) == 1
     tb.rx_check_image()
