@@ -1,6 +1,6 @@
 """Both simulators and both bus-model kinds side by side on one seeded scenario (``make bench-bfm``).
 
-Runs ``tb.test_scenario`` on ``tb_top`` four times, same seed, same traffic,
+Runs ``tb.sims.scenario`` on ``tb_top`` four times, same seed, same traffic,
 checkers on: Icarus and Verilator, each with the reference bus models
 (cocotbext-axi, Python every beat) and the fast ones (HDL transactors, Python
 once per burst or packet). For each run it prints simulated cycles, payload
@@ -46,7 +46,7 @@ def run(simulator: str, bfm: str, cfg: ScenarioConfig, data_width: int) -> dict[
     t0 = time.monotonic()
     test_dir = run_sim(
         toplevel=SYSTEM_TOPLEVEL,
-        test_module="tb.test_scenario",
+        test_module="tb.sims.scenario",
         build_name=f"bench_bfm_{simulator}_{bfm}",
         sources=system_sources(),
         parameters={"DATA_WIDTH": data_width, **bfm_parameters(bfm)},

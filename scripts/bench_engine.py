@@ -1,7 +1,7 @@
 """Engine efficiency: payload per cycle against the physical limit (``make bench``).
 
 For each data width, host-memory latency, packet size and traffic mode (TX, RX,
-both at once) it runs ``tb.test_throughput`` under Verilator (results are in
+both at once) it runs ``tb.sims.throughput`` under Verilator (results are in
 simulated cycles, which both simulators agree on) with no back-pressure, and
 measures in the steady state: the window from the ``warm``-th to the
 ``(n - warm)``-th packet of each direction, away from bring-up and halt.
@@ -115,7 +115,7 @@ def run_one(*, size: int, mode: str, width: int, latency: int, seed: int,
                          mem_outstanding=32)
     name = f"bench/engine_w{width}_l{latency}_{mode}_{size}"
     test_dir = run_sim(
-        toplevel=SYSTEM_TOPLEVEL, test_module="tb.test_throughput", build_name=name,
+        toplevel=SYSTEM_TOPLEVEL, test_module="tb.sims.throughput", build_name=name,
         sources=system_sources(),
         parameters={"DATA_WIDTH": width, "FAST": 1, "PERF": 1},
         extra_env={**cfg.to_env(), ENV_PREFIX + "BENCH_MODE": mode,

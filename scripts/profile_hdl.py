@@ -104,7 +104,7 @@ def main() -> int:
 
     cfg = ScenarioConfig(seed=1, tx_packets=args.packets, rx_packets=args.packets, bfm="fast")
     test_dir = run_sim(
-        toplevel=SYSTEM_TOPLEVEL, test_module="tb.test_scenario", build_name="profile/sim",
+        toplevel=SYSTEM_TOPLEVEL, test_module="tb.sims.scenario", build_name="profile/sim",
         sources=sources, includes=[src_dir],
         parameters={"DATA_WIDTH": args.data_width, "FAST": 1}, extra_env=cfg.to_env(),
         sim_args=[f"-M{work}", "-mprof_vpi"],

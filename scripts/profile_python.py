@@ -1,6 +1,6 @@
 """Where Python's time goes in the default scenario (``make profile-python``).
 
-Runs ``tb.test_scenario`` once with cProfile around the whole cocotb test (every
+Runs ``tb.sims.scenario`` once with cProfile around the whole cocotb test (every
 bus-model hand-off, checker, driver and host-model call) and prints the functions
 by their own time and by cumulative time, with the run's figures: Python CPU per
 AXI burst, per packet and per simulated cycle. Profiling inflates Python's time
@@ -45,7 +45,7 @@ def main() -> int:
     cfg = ScenarioConfig(seed=args.seed, tx_packets=args.packets, rx_packets=args.packets,
                          bfm=args.bfm)
     test_dir = run_sim(
-        toplevel=SYSTEM_TOPLEVEL, test_module="tb.test_scenario", build_name="profile_python",
+        toplevel=SYSTEM_TOPLEVEL, test_module="tb.sims.scenario", build_name="profile_python",
         sources=system_sources(),
         parameters={"DATA_WIDTH": args.data_width, **bfm_parameters(args.bfm)},
         extra_env={**cfg.to_env(), ENV_PREFIX + "PYPROFILE": str(stats_file),

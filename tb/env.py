@@ -27,8 +27,8 @@ from tb.checkers import CheckerSuite
 from tb.checkers.protocol import ProtocolChecker
 from tb.driver import DriverConfig, MiniportDriver
 from tb.errors import SimTimeout
-from tb.phase import InterruptLine, PythonPhase
 from tb.packets import PacketFactory
+from tb.phase import InterruptLine, PythonPhase
 from tb.regs import DeviceRegisters
 from tb.scenario_config import ENV_PREFIX, ScenarioConfig
 from tb.scoreboard import PacketScoreboard

@@ -22,9 +22,9 @@ from tb.simulators import SIMULATORS, build_verilator, check_simulator, verilato
 __all__ = [
     "HDL_DIR",
     "REPO_ROOT",
+    "SIMULATORS",
     "SYSTEM_TOPLEVEL",
     "TB_HDL_DIR",
-    "SIMULATORS",
     "SimFailed",
     "bfm_parameters",
     "cocotb_tests",
@@ -166,7 +166,7 @@ def run_sim(
         "COCOTB_TRUST_INERTIAL_WRITES": "0",
         # pytest's assertion rewriting for the cocotb test modules only (by default
         # cocotb rewrites every module it imports: ~1 s of start-up per simulation)
-        "COCOTB_REWRITE_ASSERTION_FILES": "test_*.py",
+        "COCOTB_REWRITE_ASSERTION_FILES": "*/sims/*.py",
         "DMANIC_SIMULATOR": simulator,
     }
     env.update(extra_env or {})
@@ -208,7 +208,7 @@ def read_summary(test_dir: Path, name: str = "summary.json") -> dict[str, object
 
 
 def cocotb_tests(module: str) -> list[str]:
-    """Names of the ``@cocotb.test`` functions of ``module`` (``tb.test_system``), in order.
+    """Names of the ``@cocotb.test`` functions of ``module`` (``tb.sims.system``), in order.
 
     Read from the source, so pytest knows what a simulation will run without importing
     simulator-side code.

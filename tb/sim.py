@@ -12,8 +12,8 @@ from pathlib import Path
 from tb.driver import DriverBugs
 from tb.progress import PROGRESS_FILE, follow
 from tb.runner import (
-    SIMULATORS,
     BUILD_ROOT,
+    SIMULATORS,
     SYSTEM_TOPLEVEL,
     SimFailed,
     bfm_parameters,
@@ -70,7 +70,7 @@ def main(argv: list[str] | None = None) -> int:
         try:
             outcome.append(run_sim(
                 toplevel=SYSTEM_TOPLEVEL,
-                test_module="tb.test_scenario",
+                test_module="tb.sims.scenario",
                 build_name="sim",
                 sources=system_sources(),
                 parameters={"DATA_WIDTH": args.data_width, **bfm_parameters(args.bfm)},
@@ -79,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
                 simulator=args.sim,
                 log_file=log_file,
             ))
-        except BaseException as exc:  # noqa: BLE001 - handed to the main thread
+        except BaseException as exc:
             outcome.append(exc)
 
     worker = threading.Thread(target=simulate)

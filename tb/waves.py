@@ -258,7 +258,7 @@ def discover_signals(root: object) -> list[Signal]:
             if kind == "HierarchyObject":
                 try:  # a generate block has no definition of its own: keep the module's
                     defined = child._def_name or module
-                except Exception:  # noqa: BLE001 - simulator-dependent
+                except Exception:
                     defined = module
                 walk(child, defined)
             elif kind == "HierarchyArrayObject":

@@ -12,7 +12,7 @@ from tb.runner import cocotb_tests
 SystemRuns = Callable[..., list[dict[str, object]]]
 
 #: (bus models, data width) of every system run: the fast models at every width, the
-#: reference models at one (tests/test_bfm_equivalence.py holds the two kinds to the
+#: reference models at one (tests/test_sim_bfm_equivalence.py holds the two kinds to the
 #: same results)
 SYSTEM_CONFIGS = [("fast", 32), ("fast", 64), ("fast", 128), ("fast", 256), ("reference", 64)]
 
@@ -20,7 +20,7 @@ SYSTEM_CONFIGS = [("fast", 32), ("fast", 64), ("fast", 128), ("fast", 256), ("re
 @pytest.mark.sim
 @pytest.mark.parametrize(("bfm", "data_width"), SYSTEM_CONFIGS)
 def test_system(system_runs: SystemRuns, bfm: str, data_width: int) -> None:
-    """Every cocotb test of tb/test_system.py for one data width and bus-model kind, under
+    """Every cocotb test of tb/sims/system.py for one data width and bus-model kind, under
     Icarus; a failure names the cocotb test and why."""
-    prints = system_runs("icarus", "tb.test_system", bfm=bfm, data_width=data_width)
-    assert [p["test"] for p in prints] == cocotb_tests("tb.test_system")
+    prints = system_runs("icarus", "tb.sims.system", bfm=bfm, data_width=data_width)
+    assert [p["test"] for p in prints] == cocotb_tests("tb.sims.system")

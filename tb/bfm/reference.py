@@ -9,7 +9,6 @@ from __future__ import annotations
 import logging
 import random
 from collections import deque
-from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -28,18 +27,13 @@ from pymodel.errors import TranslationFault
 from pymodel.iommu import Access
 from tb.bfm.host_target import DmaHost, HostMemoryTarget
 from tb.bfm.monitor import AxiBurstMonitor
+from tb.bfm.pauses import pause_pattern
 from tb.bus_events import WriteBurst
 from tb.phase import PythonPhase
 from tb.regs import RegisterPort
 from tb.scenario_config import ScenarioConfig
 
 __all__ = ["BurstCommitTarget", "ReferenceBusModels", "SettledRegisterPort", "pause_pattern"]
-
-
-def pause_pattern(rng: random.Random, probability: float) -> Iterator[bool]:
-    """An endless seeded sequence: True = pause this cycle."""
-    while True:
-        yield rng.random() < probability
 
 
 def strobe_runs(burst: WriteBurst) -> int:

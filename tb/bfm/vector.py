@@ -36,7 +36,7 @@ class NotWritable(TbError):
 
 
 # X, Z and friends read as 0, weak high as 1
-_TO_01 = str.maketrans({c: "0" for c in "xXzZuUwW-L"} | {"H": "1"})
+_TO_01 = str.maketrans(dict.fromkeys("xXzZuUwW-L", "0") | {"H": "1"})
 # cocotb's _GPISetAction.NO_DELAY: the value is in place when the call returns
 _NO_DELAY = 3
 

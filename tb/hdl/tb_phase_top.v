@@ -3,7 +3,7 @@
 `default_nettype none
 
 // tb_phase_top -- the smallest bench on which tb/phase.py's rule is checked under
-// every simulator (tests/test_phase.py): two hand-off counters that change at the
+// every simulator (tests/test_sim_phase_rule.py): two hand-off counters that change at the
 // same rising edge, in the order Verilog gives no guarantee about, and a value
 // Python writes that the HDL must sample at the next rising edge.
 module tb_phase_top #(

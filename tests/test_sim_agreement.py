@@ -72,7 +72,7 @@ def test_default_scenario_agrees(system_runs: SystemRuns, seed: int, packets: in
                                  data_width: int, coherent: bool) -> None:
     cfg = ScenarioConfig(seed=seed, tx_packets=packets, rx_packets=packets, bfm=bfm,
                          coherent=coherent)
-    runs = [system_runs(sim, "tb.test_scenario", bfm=bfm, data_width=data_width,
+    runs = [system_runs(sim, "tb.sims.scenario", bfm=bfm, data_width=data_width,
                         extra_env=cfg.to_env()) for sim in ("icarus", "verilator")]
     replay = (f"make sim SEED={seed} TX={packets} RX={packets} DATA_WIDTH={data_width}"
               f"{' BFM=reference' if bfm == 'reference' else ''}"
@@ -83,21 +83,21 @@ def test_default_scenario_agrees(system_runs: SystemRuns, seed: int, packets: in
 @pytest.mark.sim
 @pytest.mark.parametrize(("bfm", "data_width"), SYSTEM_CONFIGS)
 def test_system_tests_agree(system_runs: SystemRuns, bfm: str, data_width: int) -> None:
-    runs = [system_runs(sim, "tb.test_system", bfm=bfm, data_width=data_width)
+    runs = [system_runs(sim, "tb.sims.system", bfm=bfm, data_width=data_width)
             for sim in ("icarus", "verilator")]
-    _assert_agree(*runs, f"DMANIC_TRACE=1 on tb.test_system (bfm {bfm}, width {data_width})")
+    _assert_agree(*runs, f"DMANIC_TRACE=1 on tb.sims.system (bfm {bfm}, width {data_width})")
 
 
 @pytest.mark.sim
 def test_checker_tests_agree(system_runs: SystemRuns) -> None:
-    runs = [system_runs(sim, "tb.test_checkers_system") for sim in ("icarus", "verilator")]
-    _assert_agree(*runs, "DMANIC_TRACE=1 on tb.test_checkers_system")
+    runs = [system_runs(sim, "tb.sims.checker_cases") for sim in ("icarus", "verilator")]
+    _assert_agree(*runs, "DMANIC_TRACE=1 on tb.sims.checker_cases")
 
 
 @pytest.mark.sim
 def test_completion_tests_agree(system_runs: SystemRuns) -> None:
-    runs = [system_runs(sim, "tb.test_completion_system") for sim in ("icarus", "verilator")]
-    _assert_agree(*runs, "DMANIC_TRACE=1 on tb.test_completion_system")
+    runs = [system_runs(sim, "tb.sims.completion_cases") for sim in ("icarus", "verilator")]
+    _assert_agree(*runs, "DMANIC_TRACE=1 on tb.sims.completion_cases")
 
 
 def test_disagreements_names_what_differs() -> None:

@@ -8,7 +8,7 @@ from collections import deque
 import cocotb
 from cocotb.triggers import RisingEdge
 
-from tb.units.common import param, reset_dut, seeded_random, start_clock
+from tb.unitbench.common import param, reset_dut, seeded_random, start_clock
 
 
 class TB:

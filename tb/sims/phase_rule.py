@@ -1,4 +1,4 @@
-"""cocotb tests of tb/phase.py's rule on tb/hdl/tb_phase_top.v (tests/test_phase.py runs them
+"""cocotb tests of tb/phase.py's rule on tb/hdl/tb_phase_top.v (tests/test_sim_phase_rule.py runs them
 under Icarus and under Verilator).
 
 The race they pin: Python woken by one signal's change at a rising edge may see

@@ -6,15 +6,16 @@
 * :class:`HandshakeRule` -- a passive per-channel checker: VALID stays high
   until READY and the payload does not change while VALID && !READY;
 * :func:`check_burst` -- the AXI4 rules every AR/AW of the back ends keeps;
-* :func:`pause_pattern` -- random back-pressure for the RAM's channels.
+* :func:`pause_pattern` -- random back-pressure for the RAM's channels (from tb.bfm.pauses).
 """
 
 from __future__ import annotations
 
-import random
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 
 from cocotbext.axi.axi_ram import AxiRamRead, AxiRamWrite
+
+from tb.bfm.pauses import pause_pattern
 
 __all__ = [
     "AxiProtocolError",
@@ -67,12 +68,6 @@ class ErrRamWrite(AxiRamWrite):
         if overlaps(self.err_ranges, address, len(data)):
             raise SlaveError(f"write error at {address:#x}")
         await super()._write(address, data)
-
-
-def pause_pattern(rng: random.Random, p_pause: float) -> Iterator[bool]:
-    """An endless random pause pattern: each cycle paused with probability `p_pause`."""
-    while True:
-        yield rng.random() < p_pause
 
 
 class HandshakeRule:

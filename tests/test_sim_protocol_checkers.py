@@ -2,7 +2,7 @@
 a lint of their Verilog.
 
 ``tb_checker_test_top`` is built once per data width and runs the cocotb module
-``tb.units.test_protocol_checkers``: at 64 bits every test (one broken case per rule,
+``tb.sims.units.protocol_checkers``: at 64 bits every test (one broken case per rule,
 one scenario per mangler mode, the clean cases); at 32 and 256 bits the clean cases.
 """
 
@@ -37,7 +37,7 @@ CLEAN_TESTS = [
 def _run(width: int, testcase: list[str] | None = None) -> None:
     run_sim(
         toplevel="tb_checker_test_top",
-        test_module="tb.units.test_protocol_checkers",
+        test_module="tb.sims.units.protocol_checkers",
         build_name=f"protocol_checkers_w{width}",
         sources=CHECKER_HDL,
         parameters={"DATA_WIDTH": width},

@@ -20,7 +20,7 @@ import cocotb
 from cocotb.triggers import RisingEdge
 from cocotbext.axi import AxiWriteBus
 
-from tb.units.axi_backend import (
+from tb.unitbench.axi_ram import (
     AxiProtocolError,
     ErrRamWrite,
     HandshakeRule,
@@ -28,7 +28,7 @@ from tb.units.axi_backend import (
     overlaps,
     pause_pattern,
 )
-from tb.units.common import param, reset_dut, seeded_random, start_clock
+from tb.unitbench.common import param, reset_dut, seeded_random, start_clock
 
 MEM_SIZE = 1 << 20
 
@@ -137,7 +137,7 @@ class TB:
     # ---- stimulus ----
     def submit(self, client: int, addr: int, length: int) -> WriteReq:
         nb = self.nbytes
-        assert 1 <= length < (1 << self.len_width) and 0 <= addr and addr + length <= MEM_SIZE
+        assert 1 <= length < (1 << self.len_width) and addr >= 0 and addr + length <= MEM_SIZE
         data = self.rng.randbytes(length)
         first = addr - addr % nb
         nbeats = (addr % nb + length + nb - 1) // nb
@@ -246,8 +246,8 @@ class TB:
                     length |= len(st.driving.data) << (c * self.len_width)
                 # a beat once offered stays offered until taken
                 if st.wbeats and (
-                    wdat_valid >> c & 1
-                    and not wdat_ready >> c & 1
+                    (wdat_valid >> c & 1
+                    and not wdat_ready >> c & 1)
                     or self.rng.random() < self.p_wdat
                 ):
                     wvalid |= 1 << c

@@ -1,4 +1,4 @@
-"""cocotb tests of the bus models on ``tb_top`` (run by ``tests/test_bfm_equivalence.py``).
+"""cocotb tests of the bus models on ``tb_top`` (run by ``tests/test_sim_bfm_equivalence.py``).
 
 ``monitor_sees_every_burst``: the passive AXI4 monitor reports every burst the
 memory model served, byte for byte: the strobed bytes of its write bursts, in
@@ -43,7 +43,7 @@ def _cfg() -> ScenarioConfig:
 async def monitor_sees_every_burst(dut) -> None:  # type: ignore[no-untyped-def]
     """Every write burst's strobed bytes and every read burst's bytes reach the host model,
     in the monitor's order, and nothing else does."""
-    log = logging.getLogger("tb.test_bfm")
+    log = logging.getLogger("tb.sims.monitor_in_system")
     env = DmaEnv(dut, _cfg())
     reads: list[ReadBurst] = []
     writes: list[WriteBurst] = []

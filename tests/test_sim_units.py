@@ -1,7 +1,7 @@
 """Unit simulations of the engine's primitives and AXI back ends (cocotb + Icarus).
 
 Each test builds one DUT with one parameter set and runs the cocotb test module
-`tb.units.test_<dut>` on it (see tb/runner.py).
+`tb.sims.units.<dut>` on it (see tb/runner.py).
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ def _src(*names: str) -> list:
 def test_dma_fifo(width: int, depth: int) -> None:
     run_sim(
         toplevel="dma_fifo",
-        test_module="tb.units.test_dma_fifo",
+        test_module="tb.sims.units.dma_fifo",
         build_name=f"unit_dma_fifo_w{width}_d{depth}",
         sources=_src("dma_fifo"),
         parameters={"WIDTH": width, "DEPTH": depth},
@@ -37,7 +37,7 @@ def test_dma_fifo(width: int, depth: int) -> None:
 def test_dma_rr_arbiter() -> None:
     run_sim(
         toplevel="dma_rr_arbiter",
-        test_module="tb.units.test_dma_rr_arbiter",
+        test_module="tb.sims.units.dma_rr_arbiter",
         build_name="unit_dma_rr_arbiter_p5",
         sources=_src("dma_rr_arbiter"),
         parameters={"PORTS": 5},
@@ -48,7 +48,7 @@ def test_dma_rr_arbiter() -> None:
 def test_dma_realign(width: int) -> None:
     run_sim(
         toplevel="dma_realign",
-        test_module="tb.units.test_dma_realign",
+        test_module="tb.sims.units.dma_realign",
         build_name=f"unit_dma_realign_w{width}",
         sources=_src("dma_realign"),
         parameters={"DATA_WIDTH": width},
@@ -71,7 +71,7 @@ BACK_END_PARAMS = [
 def _back_end(module: str, width: int, burst: int, outstanding: int, clients: int) -> None:
     run_sim(
         toplevel=module,
-        test_module=f"tb.units.test_{module}",
+        test_module=f"tb.sims.units.{module}",
         build_name=f"unit_{module}_w{width}_b{burst}_o{outstanding}_c{clients}",
         sources=_src(module, "dma_rr_arbiter"),
         parameters={

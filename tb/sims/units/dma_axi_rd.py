@@ -17,7 +17,7 @@ import cocotb
 from cocotb.triggers import Event, RisingEdge
 from cocotbext.axi import AxiReadBus
 
-from tb.units.axi_backend import (
+from tb.unitbench.axi_ram import (
     AxiProtocolError,
     ErrRamRead,
     HandshakeRule,
@@ -25,7 +25,7 @@ from tb.units.axi_backend import (
     overlaps,
     pause_pattern,
 )
-from tb.units.common import param, reset_dut, seeded_random, start_clock
+from tb.unitbench.common import param, reset_dut, seeded_random, start_clock
 
 MEM_SIZE = 1 << 20
 
@@ -103,7 +103,7 @@ class TB:
 
     # ---- stimulus ----
     def submit(self, client: int, addr: int, length: int) -> ReadReq:
-        assert 1 <= length < (1 << self.len_width) and 0 <= addr and addr + length <= MEM_SIZE
+        assert 1 <= length < (1 << self.len_width) and addr >= 0 and addr + length <= MEM_SIZE
         nbeats = (addr % self.nbytes + length + self.nbytes - 1) // self.nbytes
         req = ReadReq(client, addr, length, nbeats)
         self.cl[client].todo.append(req)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import cocotb
 from cocotb.triggers import RisingEdge
 
-from tb.units.common import param, reset_dut, seeded_random, start_clock
+from tb.unitbench.common import param, reset_dut, seeded_random, start_clock
 
 
 @dataclass(frozen=True)

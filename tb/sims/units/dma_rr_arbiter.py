@@ -7,7 +7,7 @@ import logging
 import cocotb
 from cocotb.triggers import RisingEdge, Timer
 
-from tb.units.common import param, reset_dut, seeded_random, start_clock
+from tb.unitbench.common import param, reset_dut, seeded_random, start_clock
 
 
 class RrModel:

@@ -9,7 +9,7 @@ two show the driver model surviving the lie of issue 12 (an RX completion with
 WB_LEN 0 and no error): it names the device error, stops, reclaims and
 re-enables the ring and goes on receiving; or, when the ring does not come
 back, fails the adapter and still halts cleanly. The clean counterpart of every
-case is the traffic of tb/test_system.py, where any finding stops the test.
+case is the traffic of tb/sims/system.py, where any finding stops the test.
 """
 
 from __future__ import annotations

@@ -28,7 +28,7 @@ def _scenario(bfm: str) -> dict[str, object]:
     cfg = ScenarioConfig(bfm=bfm, **SCENARIO)  # type: ignore[arg-type]
     test_dir = run_sim(
         toplevel=SYSTEM_TOPLEVEL,
-        test_module="tb.test_scenario",
+        test_module="tb.sims.scenario",
         build_name=f"bfm_equiv_{bfm}",
         sources=system_sources(),
         parameters={"DATA_WIDTH": 64, **bfm_parameters(bfm)},
@@ -53,7 +53,7 @@ def test_monitor_sees_every_burst(bfm: str) -> None:
     """The monitor's bursts, byte for byte, are what the host model received."""
     test_dir = run_sim(
         toplevel=SYSTEM_TOPLEVEL,
-        test_module="tb.test_bfm",
+        test_module="tb.sims.monitor_in_system",
         build_name=f"bfm_monitor_{bfm}",
         sources=system_sources(),
         parameters={"DATA_WIDTH": 64, **bfm_parameters(bfm)},
@@ -71,7 +71,7 @@ SMALL: dict[str, object] = {"seed": 7, "tx_packets": 12, "rx_packets": 12, "max_
 def _fast(name: str, **settings: int) -> dict[str, object]:
     cfg = ScenarioConfig(bfm="fast", **SMALL, **settings)  # type: ignore[arg-type]
     return read_summary(run_sim(
-        toplevel=SYSTEM_TOPLEVEL, test_module="tb.test_scenario", build_name=name,
+        toplevel=SYSTEM_TOPLEVEL, test_module="tb.sims.scenario", build_name=name,
         sources=system_sources(), parameters={"DATA_WIDTH": 64, **bfm_parameters("fast")},
         extra_env=cfg.to_env(),
     ))

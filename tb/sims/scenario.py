@@ -47,7 +47,7 @@ async def default_scenario(dut) -> None:  # type: ignore[no-untyped-def]
     profiler = cProfile.Profile() if profile_path else None
     if profiler is not None:
         profiler.enable()
-    bugs = {name: True for name in filter(None, cfg.driver_bugs.split(","))}
+    bugs = dict.fromkeys(filter(None, cfg.driver_bugs.split(",")), True)
     env = DmaEnv(dut, cfg, driver_config=DriverConfig(bugs=DriverBugs(**bugs)))
     progress = ProgressWriter(
         path=Path(PROGRESS_FILE), phase=env.phase, clock_ns=env.clock_ns,

@@ -1,6 +1,6 @@
 """Bring-up simulations of the whole dma_engine (cocotb + Icarus).
 
-Runs the directed tests of `tb.units.test_dma_engine_unit` (registers, TX, RX,
+Runs the directed tests of `tb.sims.units.dma_engine` (registers, TX, RX,
 write-back coalescing, cache-line sizes, RX drops, every error case with
 recovery, stop and soft reset under traffic, 4 KiB sweeps, back-pressure) on
 `dma_engine` built with DATA_WIDTH 32, 64, 128 and 256, and once more with the
@@ -21,7 +21,7 @@ pytestmark = pytest.mark.sim
 def test_dma_engine_unit(width: int) -> None:
     run_sim(
         toplevel="dma_engine",
-        test_module="tb.units.test_dma_engine_unit",
+        test_module="tb.sims.units.dma_engine",
         build_name=f"engine_unit_w{width}",
         parameters={"DATA_WIDTH": width},
     )
@@ -30,7 +30,7 @@ def test_dma_engine_unit(width: int) -> None:
 def test_dma_engine_unit_tight_limits() -> None:
     run_sim(
         toplevel="dma_engine",
-        test_module="tb.units.test_dma_engine_unit",
+        test_module="tb.sims.units.dma_engine",
         build_name="engine_unit_w64_tight",
         parameters={
             "DATA_WIDTH": 64,

@@ -14,7 +14,7 @@ SystemRuns = Callable[..., list[dict[str, object]]]
 
 @pytest.mark.sim
 def test_checkers_fire_in_the_system(system_runs: SystemRuns) -> None:
-    """One simulation, every broken case of tb/test_checkers_system.py; a failure names
+    """One simulation, every broken case of tb/sims/checker_cases.py; a failure names
     the cocotb test and why."""
-    prints = system_runs("icarus", "tb.test_checkers_system")
-    assert [p["test"] for p in prints] == cocotb_tests("tb.test_checkers_system")
+    prints = system_runs("icarus", "tb.sims.checker_cases")
+    assert [p["test"] for p in prints] == cocotb_tests("tb.sims.checker_cases")

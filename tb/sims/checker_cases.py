@@ -4,7 +4,7 @@ Each test breaks one thing — a driver that skips a flush, a buffer that shares
 cache line, a bus that misbehaves — runs a little traffic with the checkers
 recording (not stopping), and asserts the *first* finding: its rule, and the
 address of the bytes concerned and who owns them. The clean counterpart of
-every case is the default traffic in tb/test_system.py, where any finding stops
+every case is the default traffic in tb/sims/system.py, where any finding stops
 the test.
 """
 

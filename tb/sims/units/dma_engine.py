@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import logging
 import random
-from collections.abc import Iterator
 
 import cocotb
 import cocotb.regression
@@ -51,6 +50,7 @@ from pymodel.device import (
     RingState,
     ring_reg,
 )
+from tb.bfm.pauses import pause_pattern
 
 MEM_SIZE = 1 << 20
 TX_RING = 0x1000  # up to 256 descriptors
@@ -111,11 +111,6 @@ class HostMemory(Memory):
         super().__init__(size)
         self.write_if = HostWrite(bus.write, clock, reset, mem=self.mem, err=err)
         self.read_if = HostRead(bus.read, clock, reset, mem=self.mem, err=err)
-
-
-def pauses(rng: random.Random, p: float) -> Iterator[bool]:
-    while True:
-        yield rng.random() < p
 
 
 class AxiRuleError(AssertionError):
@@ -422,9 +417,9 @@ class TB:
             ram.read_if.ar_channel,
             ram.read_if.r_channel,
         ):
-            ch.set_pause_generator(pauses(self.rng, p))
-        self.tx_sink.set_pause_generator(pauses(self.rng, p))
-        self.rx_src.set_pause_generator(pauses(self.rng, p))
+            ch.set_pause_generator(pause_pattern(self.rng, p))
+        self.tx_sink.set_pause_generator(pause_pattern(self.rng, p))
+        self.rx_src.set_pause_generator(pause_pattern(self.rng, p))
 
     # ---- TX ----
     def tx_post(
@@ -1244,7 +1239,7 @@ async def test_stop_busy(dut) -> None:
     """Disable and soft reset while packets are in flight: no hang, clean packets, recovery."""
     tb = await make_tb(dut)
     tb.rx_fill_guard()
-    tb.tx_sink.set_pause_generator(pauses(tb.rng, 0.5))
+    tb.tx_sink.set_pause_generator(pause_pattern(tb.rng, 0.5))
     for attempt in ("disable", "soft reset"):
         await tb.tx.start()
         await tb.rx.start()

@@ -1,4 +1,4 @@
-"""tb/phase.py's rule holds under both simulators (the cocotb tests are tb/test_phase.py)."""
+"""tb/phase.py's rule holds under both simulators (the cocotb tests are tb/sims/phase_rule.py)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from tb.runner import SIMULATORS, TB_HDL_DIR, run_sim
 def test_phase(simulator: str) -> None:
     run_sim(
         toplevel="tb_phase_top",
-        test_module="tb.test_phase",
+        test_module="tb.sims.phase_rule",
         build_name=f"phase_{simulator}",
         sources=[TB_HDL_DIR / "tb_phase_top.v"],
         includes=[TB_HDL_DIR],

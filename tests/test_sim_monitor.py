@@ -16,7 +16,7 @@ def test_monitor_events(data_width: int, max_burst_len: int, seg_beats: int) -> 
     """ARs on every cycle, writes completing on the same cycles, W before AW and AW before W."""
     run_sim(
         toplevel="tb_axi_monitor",
-        test_module="tb.test_monitor",
+        test_module="tb.sims.monitor_unit",
         build_name=f"bfm_unit_monitor_w{data_width}_b{max_burst_len}_s{seg_beats}",
         sources=[TB_HDL_DIR / "tb_axi_monitor.v"],
         parameters={
