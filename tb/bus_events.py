@@ -60,4 +60,5 @@ class WriteBurst:
         """``(address, length)`` of each run of consecutive strobed bytes."""
         s = self.strobe.astype(np.int8)
         edges = np.flatnonzero(np.diff(np.concatenate(([0], s, [0]))))
-        return [(self.start + int(a), int(b - a)) for a, b in zip(edges[::2], edges[1::2])]
+        pairs = zip(edges[::2], edges[1::2], strict=True)
+        return [(self.start + int(a), int(b - a)) for a, b in pairs]

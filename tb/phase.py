@@ -21,10 +21,10 @@ them. On ``tb_top`` the falling-edge look is done in Verilog
 (``tb/hdl/tb_py_notify.v``): one signal changes at the falling edge and says
 which sources changed, so Python wakes once per busy cycle and in source order
 (:data:`TB_TOP_SOURCES`); elsewhere each watched signal has a small coroutine
-and the phase awaits the falling edge itself. Python's writes then land half a cycle before the rising edge that
-samples them, the same edge as if written at the rising edge itself, so the
-rule costs no simulated cycle. Timers (:meth:`PythonPhase.sleep`) end a
-quarter period after an edge, never on one.
+and the phase awaits the falling edge itself. Python's writes then land half a
+cycle before the rising edge that samples them, the same edge as if written at
+the rising edge itself, so the rule costs no simulated cycle. Timers
+(:meth:`PythonPhase.sleep`) end a quarter period after an edge, never on one.
 """
 
 from __future__ import annotations

@@ -8,6 +8,7 @@ set-up and build flags live in :mod:`tb.simulators`.
 from __future__ import annotations
 
 import ast
+import contextlib
 import json
 import os
 import sys
@@ -90,11 +91,11 @@ def _failures(results_xml: Path) -> list[str]:
     """Names and messages of failing test cases in a cocotb results file."""
     if not results_xml.is_file():
         return [f"simulation ended without writing {results_xml}"]
-    out = []
-    for case in ElementTree.parse(results_xml).getroot().iter("testcase"):
-        for bad in list(case.findall("failure")) + list(case.findall("error")):
-            out.append(f"{case.get('name')}: {bad.get('message') or bad.text or 'failed'}")
-    return out
+    return [
+        f"{case.get('name')}: {bad.get('message') or bad.text or 'failed'}"
+        for case in ElementTree.parse(results_xml).getroot().iter("testcase")
+        for bad in [*case.findall("failure"), *case.findall("error")]
+    ]
 
 
 def run_sim(
@@ -174,7 +175,8 @@ def run_sim(
     args = list(sim_args)
     if simulator == "verilator" and waves:
         args += ["--trace-file", str(test_dir / f"{toplevel}.fst")]
-    try:
+    # under pytest the runner exits on failure; the results file says why
+    with contextlib.suppress(SystemExit):
         runner.test(
             test_module=test_module,
             hdl_toplevel=toplevel,
@@ -190,8 +192,6 @@ def run_sim(
             plusargs=list(plusargs),
             log_file=log_file,
         )
-    except SystemExit:
-        pass  # under pytest the runner exits on failure; the results file says why
     failures = _failures(results)
     if failures:
         raise SimFailed(f"{toplevel} ({build_name}, {simulator}): " + "; ".join(failures))
@@ -215,12 +215,12 @@ def cocotb_tests(module: str) -> list[str]:
     """
     path = REPO_ROOT / (module.replace(".", "/") + ".py")
     tree = ast.parse(path.read_text(), str(path))
-    names = []
-    for node in tree.body:
+    names = [
+        node.name for node in tree.body
         if isinstance(node, ast.AsyncFunctionDef | ast.FunctionDef) and any(
             ast.unparse(d).startswith(("cocotb.test", "test")) for d in node.decorator_list
-        ):
-            names.append(node.name)
+        )
+    ]
     if not names:
         raise SimFailed(f"{path} holds no @cocotb.test function")
     return names

@@ -171,7 +171,7 @@ def test_strict_cache_raises_coherence_error() -> None:
     c = make(strict=True)
     c.cpu_write(BASE, b"x")
     with pytest.raises(
-        CoherenceError, match="STALE_DEVICE_READ .* line PA 0x100000, bytes \\[0\\]"
+        CoherenceError, match=r"STALE_DEVICE_READ .* line PA 0x100000, bytes \[0\]"
     ):
         c.device_read(BASE, 4)
 

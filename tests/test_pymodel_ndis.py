@@ -183,7 +183,8 @@ def test_register_sg_dma_at_passive_only(system: NdisSystem, drv: Driver) -> Non
         system.calling(adapter, irql=DISPATCH_LEVEL),
         pytest.raises(
             IrqlViolation,
-            match="NdisMRegisterScatterGatherDma must be called at PASSIVE_LEVEL, not DISPATCH_LEVEL",
+            match="NdisMRegisterScatterGatherDma must be called at PASSIVE_LEVEL, "
+            "not DISPATCH_LEVEL",
         ),
     ):
         NdisMRegisterScatterGatherDma(adapter, drv.description())
@@ -269,8 +270,8 @@ def test_shared_memory_needs_sg_dma_first(system: NdisSystem, drv: Driver) -> No
         initializing(adapter),
         pytest.raises(
             DmaNotRegistered,
-            match="NdisMAllocateSharedMemory needs NdisMRegisterScatterGatherDma first; adapter 'nic0' "
-            "has no scatter/gather DMA registered",
+            match="NdisMAllocateSharedMemory needs NdisMRegisterScatterGatherDma first; "
+            "adapter 'nic0' has no scatter/gather DMA registered",
         ),
     ):
         NdisMAllocateSharedMemory(adapter, 4096, True)
@@ -297,7 +298,8 @@ def test_shared_memory_length_must_be_positive(
         initializing(adapter),
         pytest.raises(
             ArgumentViolation,
-            match=rf"NdisMAllocateSharedMemory: Length must be a positive 32-bit integer, not {length!r}",
+            match=rf"NdisMAllocateSharedMemory: Length must be a positive 32-bit integer, "
+            rf"not {length!r}",
         ),
     ):
         NdisMAllocateSharedMemory(adapter, length, True)
@@ -471,7 +473,8 @@ def test_free_through_the_wrong_adapter(
         initializing(other),
         pytest.raises(
             UnknownAddress,
-            match=rf"VirtualAddress {va:#x} is shared memory of adapter 'nic0', not of adapter 'nic1'",
+            match=rf"VirtualAddress {va:#x} is shared memory of adapter 'nic0', "
+            rf"not of adapter 'nic1'",
         ),
     ):
         NdisMFreeSharedMemory(other, 8192, True, va, la)
@@ -711,8 +714,8 @@ def test_contiguous_memory_needs_passive(system: NdisSystem, drv: Driver) -> Non
         system.calling(adapter, irql=DISPATCH_LEVEL),
         pytest.raises(
             IrqlViolation,
-            match="NdisAllocateMemory with NDIS_MEMORY_CONTIGUOUS during initialization must be called at "
-            "PASSIVE_LEVEL, not DISPATCH_LEVEL",
+            match="NdisAllocateMemory with NDIS_MEMORY_CONTIGUOUS during initialization must "
+            "be called at PASSIVE_LEVEL, not DISPATCH_LEVEL",
         ),
     ):
         NdisAllocateMemory(4096, NDIS_MEMORY_CONTIGUOUS, -1)
@@ -724,8 +727,9 @@ def test_noncached_memory_only_during_initialization(system: NdisSystem, drv: Dr
         system.calling(adapter),
         pytest.raises(
             StateViolation,
-            match=r"NdisAllocateMemory with NDIS_MEMORY_CONTIGUOUS \| NDIS_MEMORY_NONCACHED can be called only "
-            r"during initialization \(MiniportInitializeEx\); adapter 'nic0' is RUNNING",
+            match=r"NdisAllocateMemory with NDIS_MEMORY_CONTIGUOUS \| NDIS_MEMORY_NONCACHED can "
+            r"be called only during initialization \(MiniportInitializeEx\); "
+            r"adapter 'nic0' is RUNNING",
         ),
     ):
         NdisAllocateMemory(4096, NDIS_MEMORY_CONTIGUOUS | NDIS_MEMORY_NONCACHED, -1)
@@ -929,7 +933,8 @@ def test_halt_reports_every_leak_with_size_and_site(system: NdisSystem, drv: Dri
     ]
     text = str(err)
     assert text.startswith(
-        "adapter 'nic0' halted with 4 outstanding allocations (MiniportHaltEx must free everything):"
+        "adapter 'nic0' halted with 4 outstanding allocations "
+        "(MiniportHaltEx must free everything):"
     )
     import re
 

@@ -48,9 +48,10 @@ def disagreements(
         return [f"different tests ran: Icarus {names_i}, Verilator {names_v}"]
     out = []
     for a, b in zip(icarus, verilator, strict=True):
-        for key in sorted(set(a) | set(b)):
-            if a.get(key) != b.get(key):
-                out.append(f"{a['test']}: {key}: Icarus {a.get(key)!r}, Verilator {b.get(key)!r}")
+        out.extend(
+            f"{a['test']}: {key}: Icarus {a.get(key)!r}, Verilator {b.get(key)!r}"
+            for key in sorted(set(a) | set(b)) if a.get(key) != b.get(key)
+        )
     return out
 
 

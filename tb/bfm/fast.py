@@ -208,7 +208,9 @@ class FastAxiLiteMaster:
 
     async def _access(self, write: bool, address: int, data: int) -> int:
         if not 0 <= address < 1 << 12 or address % 4:
-            raise ValueError(f"register address must be a dword offset below 0x1000, not {address:#x}")
+            raise ValueError(
+                f"register address must be a dword offset below 0x1000, not {address:#x}"
+            )
         async with self._lock:
             self.start()
             self._seq = seq = (self._seq + 1) & 0xFFFF

@@ -80,7 +80,7 @@ class HostBurstPort:
         return b"".join(parts), errors
 
     def write(self, start: int, data: bytes, strobe: npt.NDArray[np.bool_]) -> int:
-        """Write the strobed bytes of a burst starting at the beat-aligned ``start``; the response."""
+        """Write the strobed bytes of a burst from the beat-aligned ``start``; the response."""
         idx = np.flatnonzero(strobe)
         if idx.size == 0:
             return RESP_OKAY
@@ -97,7 +97,7 @@ class HostBurstPort:
         for b in range(len(strobe) // db):
             beat = strobe[b * db : (b + 1) * db].astype(np.int8)
             edges = np.flatnonzero(np.diff(np.concatenate(([0], beat, [0]))))
-            for a, e in zip(edges[::2], edges[1::2]):
+            for a, e in zip(edges[::2], edges[1::2], strict=True):
                 lo, hi = b * db + int(a), b * db + int(e)
                 try:
                     self.host.dma_write(start + lo, data[lo:hi])

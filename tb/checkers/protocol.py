@@ -2,12 +2,13 @@
 
 The checking itself is done every cycle in Verilog (``tb/hdl/tb_axi4_checker.v``,
 ``tb_axil_checker.v``, ``tb_axis_checker.v``); Python wakes up once, at the
-falling edge after the checker's ``violation`` output rises (:mod:`tb.phase`), reads the rule code, the address and ID (or
-the packet and beat), and stops the test with a :class:`tb.errors.ProtocolViolation`
-whose message gives the simulated time, the bus, ``rule NAME: description``, the
-address and the ID. In ``record`` mode it keeps the finding instead (for tests that
-expect a violation). At the end of a test, :meth:`ProtocolChecker.check_drained`
-reads the checker's pending counters: a burst still waiting for its W beats, B or R
+falling edge after the checker's ``violation`` output rises (:mod:`tb.phase`),
+reads the rule code, the address and ID (or the packet and beat), and stops the
+test with a :class:`tb.errors.ProtocolViolation` whose message gives the
+simulated time, the bus, ``rule NAME: description``, the address and the ID. In
+``record`` mode it keeps the finding instead (for tests that expect a
+violation). At the end of a test, :meth:`ProtocolChecker.check_drained` reads
+the checker's pending counters: a burst still waiting for its W beats, B or R
 beats is reported as ``*_NOT_DRAINED``.
 
 Typical use in a bench::

@@ -26,7 +26,7 @@ def _offsets(mask: np.ndarray) -> str:
     if idx.size == 0:
         return "[]"
     runs, start, prev = [], int(idx[0]), int(idx[0])
-    for i in idx[1:].tolist() + [None]:
+    for i in [*idx[1:].tolist(), None]:
         if i is None or i != prev + 1:
             runs.append(f"{start}" if start == prev else f"{start}-{prev}")
             if i is not None:

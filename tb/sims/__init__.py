@@ -1,1 +1,4 @@
-"""cocotb test modules: one per simulation, run through tb.runner.run_sim (pytest launchers in tests/test_sim_*.py)."""
+"""cocotb test modules: one per simulation, run through ``tb.runner.run_sim``.
+
+Their pytest launchers are ``tests/test_sim_*.py``.
+"""

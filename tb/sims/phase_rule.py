@@ -1,5 +1,6 @@
-"""cocotb tests of tb/phase.py's rule on tb/hdl/tb_phase_top.v (tests/test_sim_phase_rule.py runs them
-under Icarus and under Verilator).
+"""cocotb tests of tb/phase.py's rule on tb/hdl/tb_phase_top.v.
+
+tests/test_sim_phase_rule.py runs them under Icarus and under Verilator.
 
 The race they pin: Python woken by one signal's change at a rising edge may see
 another signal changed at the same edge, or not, depending on the simulator (Icarus

@@ -56,7 +56,9 @@ async def throughput(dut) -> None:  # type: ignore[no-untyped-def]
     if mode not in MODES:
         raise ValueError(f"DMANIC_BENCH_MODE must be one of {', '.join(MODES)}, not {mode!r}")
     if cfg.min_len != cfg.max_len:
-        raise ValueError(f"a throughput run needs one packet size, not {cfg.min_len}..{cfg.max_len}")
+        raise ValueError(
+            f"a throughput run needs one packet size, not {cfg.min_len}..{cfg.max_len}"
+        )
     if int(dut.PERF.value) != 1:
         raise ValueError("a throughput run needs tb_top built with PERF=1")
     env = DmaEnv(dut, cfg, driver_config=DriverConfig(tx_buffers=256, rx_buffers=384,

@@ -93,9 +93,11 @@ class HandshakeRule:
             if not v:
                 raise AxiProtocolError(f"{self.name}: VALID dropped before READY ({self.where()})")
             if cur != self.pending:
-                changed = [k for k, a, b in zip(self.payload, self.pending, cur) if a != b]
+                fields = zip(self.payload, self.pending, cur, strict=True)
+                changed = [k for k, a, b in fields if a != b]
                 raise AxiProtocolError(
-                    f"{self.name}: {', '.join(changed)} changed while VALID && !READY ({self.where()})"
+                    f"{self.name}: {', '.join(changed)} changed while VALID && !READY "
+                    f"({self.where()})"
                 )
         self.pending = cur if (v and not r) else None
         return cur if (v and r) else None

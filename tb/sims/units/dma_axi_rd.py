@@ -146,14 +146,15 @@ class TB:
 
             ar = self.ar_rule.sample()
             if ar is not None:
-                self._check_ar(dict(zip(self.ar_rule.payload, ar)))
+                self._check_ar(dict(zip(self.ar_rule.payload, ar, strict=True)))
 
             if int(dut.m_axi_rvalid.value) and int(dut.m_axi_rready.value):
                 self._check_rsp()
 
             if self.inflight > self.max_out:
                 raise AxiProtocolError(
-                    f"{self.inflight} read bursts in flight, MAX_OUTSTANDING is {self.max_out} ({self.where()})"
+                    f"{self.inflight} read bursts in flight, MAX_OUTSTANDING is "
+                    f"{self.max_out} ({self.where()})"
                 )
 
             valid = addr = length = ready = 0
@@ -256,8 +257,7 @@ def sweep_cases(nbytes: int, max_burst: int) -> list[tuple[int, int]]:
     cases = []
     for length in lengths:
         starts = {-nbytes - 1, -1, 0, 1, nbytes - 1, -length, -length + 1, -length - 1}
-        for s in sorted(starts):
-            cases.append((s, length))
+        cases.extend((s, length) for s in sorted(starts))
     return cases
 
 
@@ -315,7 +315,8 @@ async def test_outstanding_limit_and_pipelining(dut) -> None:
     for _ in range(tb.max_out + 40):
         await RisingEdge(dut.clk)
     assert tb.ar_count == tb.max_out, (
-        f"{tb.ar_count} ARs accepted with R held off, MAX_OUTSTANDING is {tb.max_out} ({tb.where()})"
+        f"{tb.ar_count} ARs accepted with R held off, MAX_OUTSTANDING is {tb.max_out} "
+        f"({tb.where()})"
     )
     span = tb.ar_cycles[-1] - tb.ar_cycles[0] + 1
     assert span == tb.max_out, (

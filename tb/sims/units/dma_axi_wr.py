@@ -174,7 +174,8 @@ class TB:
         for _ in range(3):
             await RisingEdge(self.dut.clk)
         assert self.outstanding == 0 and not int(self.dut.busy.value), (
-            f"busy={int(self.dut.busy.value)}, {self.outstanding} bursts awaiting B after every done "
+            f"busy={int(self.dut.busy.value)}, {self.outstanding} bursts awaiting B "
+            f"after every done "
             f"({self.where()})"
         )
         self.check_memory()
@@ -220,7 +221,7 @@ class TB:
 
             aw = self.aw_rule.sample()
             if aw is not None:
-                self._on_aw(dict(zip(self.aw_rule.payload, aw)))
+                self._on_aw(dict(zip(self.aw_rule.payload, aw, strict=True)))
             w = self.w_rule.sample()
             if w is not None:
                 self.w_early.append(w)
@@ -347,7 +348,8 @@ class TB:
             got_err = err >> c & 1
             if got_err != r.expect_err or got_err != r.b_err:
                 raise AssertionError(
-                    f"{what}: done_err {got_err}, expected {r.expect_err:d} (BRESP error seen: {r.b_err}) "
+                    f"{what}: done_err {got_err}, expected {r.expect_err:d} "
+                    f"(BRESP error seen: {r.b_err}) "
                     f"({self.where()})"
                 )
             r.done = True
@@ -374,8 +376,8 @@ def sweep_cases(nbytes: int, max_burst: int) -> list[tuple[int, int]]:
     )
     cases = []
     for length in lengths:
-        for s in sorted({-nbytes - 1, -1, 0, 1, nbytes - 1, -length, -length + 1, -length - 1}):
-            cases.append((s, length))
+        starts = {-nbytes - 1, -1, 0, 1, nbytes - 1, -length, -length + 1, -length - 1}
+        cases.extend((s, length) for s in sorted(starts))
     return cases
 
 
@@ -450,7 +452,8 @@ async def test_outstanding_limit(dut) -> None:
     for _ in range(tb.max_out * 4 + 40):
         await RisingEdge(dut.clk)
     assert tb.aw_count == tb.max_out, (
-        f"{tb.aw_count} AWs accepted with B held off, MAX_OUTSTANDING is {tb.max_out} ({tb.where()})"
+        f"{tb.aw_count} AWs accepted with B held off, MAX_OUTSTANDING is {tb.max_out} "
+        f"({tb.where()})"
     )
     assert not int(dut.done_valid.value)
     tb.ram.b_channel.pause = False

@@ -292,11 +292,13 @@ class RingHelper:
     ) -> None:
         raw = self.raw(index)
         assert raw[:12] == self.posted[index][:12], (
-            f"{self.ring.name} descriptor {index}: bytes 0-11 changed: {raw[:12].hex()} != {self.posted[index][:12].hex()}"
+            f"{self.ring.name} descriptor {index}: bytes 0-11 changed: {raw[:12].hex()} != "
+            f"{self.posted[index][:12].hex()}"
         )
         d = Descriptor.unpack(raw)
         assert (d.wb_len, d.status, d.err) == (wb_len, status, err), (
-            f"{self.ring.name} descriptor {index}: wb_len/status/err {d.wb_len}/{d.status!r}/{d.err!r}, "
+            f"{self.ring.name} descriptor {index}: wb_len/status/err "
+            f"{d.wb_len}/{d.status!r}/{d.err!r}, "
             f"expected {wb_len}/{status!r}/{err!r}"
         )
 
@@ -460,7 +462,8 @@ class TB:
                 first = next(i for i in range(len(data)) if data[i] != payload[i])
                 self.log.error("got %s\nexp %s", data[:48].hex(), payload[:48].hex())
                 raise AssertionError(
-                    f"TX packet of {len(payload)} bytes differs from byte {first} (seed {self.seed})"
+                    f"TX packet of {len(payload)} bytes differs from byte {first} "
+                    f"(seed {self.seed})"
                 )
         return frame
 
@@ -496,7 +499,8 @@ class TB:
         if got != bytes(self.rx_image):
             first = next(i for i in range(RX_SPAN) if got[i] != self.rx_image[i])
             raise AssertionError(
-                f"RX memory differs at {RX_BUF + first:#x}: {got[first]:#04x} != {self.rx_image[first]:#04x} "
+                f"RX memory differs at {RX_BUF + first:#x}: {got[first]:#04x} != "
+                f"{self.rx_image[first]:#04x} "
                 f"(seed {self.seed})"
             )
 
@@ -666,7 +670,7 @@ async def test_tx_packets(dut) -> None:
     assert tb.monitor.wb_bursts > 0
     # write-back: DONE (+EOP on the last buffer), WB_LEN = LEN, bytes 0-11 untouched
     for _, segs, indices in expected:
-        for n, (index, (_, length)) in enumerate(zip(indices, segs)):
+        for n, (index, (_, length)) in enumerate(zip(indices, segs, strict=True)):
             status = DescStatus.DONE | (DescStatus.EOP if n == len(segs) - 1 else DescStatus(0))
             tb.tx.check_written(index, wb_len=length, status=status)
     for index in range(tb.tx.tail):
@@ -718,7 +722,7 @@ async def test_rx_packets(dut) -> None:
     await tb.rx.wait_head(pos)
     tb.rx_check_image()
     for idx, used in plan:
-        for n, (index, count) in enumerate(zip(idx, used)):
+        for n, (index, count) in enumerate(zip(idx, used, strict=True)):
             status = DescStatus.DONE | (DescStatus.EOP if n == len(idx) - 1 else DescStatus(0))
             tb.rx.check_written(index, wb_len=count, status=status)
     for index in indices[pos:]:
@@ -891,7 +895,8 @@ async def test_err_desc_read(dut) -> None:
 
 @cocotb.test()
 async def test_err_tx_data_read(dut) -> None:
-    """SLVERR on TX data: packet ends with tuser, descriptor ERR, ring stopped; soft reset recovers."""
+    """SLVERR on TX data: the packet ends with tuser, descriptor ERR, ring stopped; soft reset
+    recovers."""
     tb = await make_tb(dut)
     await tb.wr(Reg.IRQ_ENABLE, Irq.TX_ERR)
     await tb.tx.start()
@@ -921,7 +926,8 @@ async def test_err_tx_data_read(dut) -> None:
 
 @cocotb.test()
 async def test_err_rx_data_write(dut) -> None:
-    """SLVERR on an RX data write: descriptor ERR after its done, ring stopped; re-enable recovers."""
+    """SLVERR on an RX data write: descriptor ERR after its done, ring stopped; re-enable
+    recovers."""
     tb = await make_tb(dut)
     tb.rx_fill_guard()
     await tb.wr(Reg.IRQ_ENABLE, Irq.RX_ERR)

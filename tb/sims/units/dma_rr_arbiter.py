@@ -69,7 +69,8 @@ async def _check(tb: TB, req: int, hold: bool, advance: bool) -> int | None:
         )
     else:
         assert got_valid and got == 1 << exp and idx == exp, (
-            f"t={t}: req {req:#x}: expected grant to {exp}, got {got:#x} index {idx} (seed {tb.seed})"
+            f"t={t}: req {req:#x}: expected grant to {exp}, got {got:#x} index {idx} "
+            f"(seed {tb.seed})"
         )
     await RisingEdge(dut.clk)
     tb.model.clock(req, hold, advance)
