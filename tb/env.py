@@ -9,9 +9,9 @@ import os
 import random
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import cocotb
-from cocotb.handle import HierarchyObject
 from cocotb.triggers import Event
 from cocotb.utils import get_sim_time
 
@@ -68,7 +68,7 @@ class DmaEnv:
 
     def __init__(
         self,
-        dut: HierarchyObject,
+        dut: Any,
         cfg: ScenarioConfig,
         *,
         driver_config: DriverConfig | None = None,

@@ -43,7 +43,7 @@ class PythonClock:
             finally:
                 clock._seconds += time.perf_counter() - t0
 
-        GPITrigger._react = timed_react  # type: ignore[method-assign]
+        GPITrigger._react = timed_react  # type: ignore[method-assign,assignment]
         self._installed = (GPITrigger, original)
 
     def stop(self) -> None:

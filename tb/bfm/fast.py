@@ -34,6 +34,7 @@ from tb.bfm.monitor import AxiBurstMonitor
 from tb.bfm.vector import lsb_bits, pack_bits, read_uint, write_bytes, write_uint
 from tb.bus_events import ReadBurst, WriteBurst
 from tb.phase import PythonPhase, Watch
+from tb.regs import RegisterPort
 from tb.scenario_config import ScenarioConfig
 
 __all__ = [
@@ -372,7 +373,7 @@ class FastStreamSink:
         mask = np.concatenate(keep)[:n] if len(keep) > 1 else keep[0][:n]
         if mask.all():
             return raw
-        return np.frombuffer(raw, np.uint8)[mask].tobytes()
+        return bytes(np.frombuffer(raw, np.uint8)[mask].tobytes())
 
     async def recv(self) -> tuple[bytes, bool]:
         return await self.queue.get()
@@ -393,7 +394,8 @@ class FastBusModels:
         self.memory = FastMemory(g.u_mem, host, self.monitor)
         self.tx_sink = FastStreamSink(g.u_tx_sink, phase)
         self.rx_source = FastStreamSource(g.u_rx_src, phase)
-        self.regs_port = FastAxiLiteMaster(g.u_axil, phase)
+        self.axil = FastAxiLiteMaster(g.u_axil, phase)
+        self.regs_port: RegisterPort = self.axil
         self.memory.configure(
             rd_latency=cfg.mem_latency, rd_outstanding=cfg.mem_outstanding,
             wr_outstanding=cfg.mem_outstanding,
@@ -412,13 +414,13 @@ class FastBusModels:
         self.memory.start()
         self.tx_sink.start()
         self.rx_source.start()
-        self.regs_port.start()
+        self.axil.start()
 
     def stop(self) -> None:
         self.monitor.stop()
         self.tx_sink.stop()
         self.rx_source.stop()
-        self.regs_port.stop()
+        self.axil.stop()
         self.memory.stop()
 
     async def send_rx(self, data: bytes, tuser: bool = False) -> None:

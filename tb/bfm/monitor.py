@@ -133,13 +133,11 @@ class AxiBurstMonitor:
             events = reads or writes  # type: ignore[assignment]
         for ev in events:
             if isinstance(ev, ReadBurst):
-                for fn in self._read_subs:
-                    fn(ev)
+                for read_fn in self._read_subs:
+                    read_fn(ev)
             else:
-                for fn in self._write_subs:
-                    fn(ev)
-                for fn in self._write_last:
-                    fn(ev)
+                for write_fn in (*self._write_subs, *self._write_last):
+                    write_fn(ev)
         return n_rd + n_wr
 
     @staticmethod

@@ -52,7 +52,8 @@ def _binstr(handle: Any) -> str:
 def lsb_bits(handle: Any) -> npt.NDArray[np.bool_]:
     """The value of ``handle`` as booleans, index 0 = bit 0 (X and Z read as 0)."""
     text = _binstr(handle)
-    return np.frombuffer(text.encode("ascii"), np.uint8)[::-1] == _ONE
+    bits: npt.NDArray[np.bool_] = np.frombuffer(text.encode("ascii"), np.uint8)[::-1] == _ONE
+    return bits
 
 
 def pack_bits(bits: npt.NDArray[np.bool_]) -> bytes:

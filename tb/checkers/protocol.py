@@ -184,7 +184,7 @@ class ProtocolChecker:
         """The checker's first violation since reset, or None."""
         if not _is_high(self.handle.violation):
             return None
-        rule = ProtocolRule(int(self.handle.violation_rule.value))
+        rule = ProtocolRule.from_code(int(self.handle.violation_rule.value))
         addr = axi_id = packet = beat = None
         if self.kind == "axis":
             packet = int(self.handle.violation_packet.value)

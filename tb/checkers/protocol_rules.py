@@ -27,6 +27,14 @@ class ProtocolRule(enum.IntEnum):
         rule.description = description
         return rule
 
+    @classmethod
+    def from_code(cls, code: int) -> ProtocolRule:
+        """The rule with the checker's 8-bit ``code``."""
+        rule = cls._value2member_map_.get(code)
+        if rule is None:
+            raise ValueError(f"no protocol rule has code {code:#04x}")
+        return rule  # type: ignore[return-value]
+
     NONE = 0x00, "no violation"
 
     # AXI4 (tb_axi4_checker)

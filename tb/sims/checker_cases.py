@@ -11,6 +11,7 @@ the test.
 from __future__ import annotations
 
 import os
+from typing import Any
 
 import cocotb
 
@@ -30,7 +31,7 @@ NO_BUGS = DriverBugs()
 
 
 def _env(dut, *, bugs: DriverBugs = NO_BUGS, mangle: int = 0,  # type: ignore[no-untyped-def]
-         coherent: bool = False, **driver: object) -> DmaEnv:
+         coherent: bool = False, **driver: Any) -> DmaEnv:
     """A bench whose checkers and scoreboards record instead of stopping the test."""
     cfg = ScenarioConfig(seed=SEED, max_len=1800, checkers_stop=False, mangle=mangle,
                          coherent=coherent, axi_pause=0.1, stream_pause=0.1)

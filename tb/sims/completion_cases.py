@@ -17,6 +17,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from dataclasses import replace
+from typing import Any
 
 import cocotb
 
@@ -40,7 +41,7 @@ DONE, EOP, ERR = int(DescStatus.DONE), int(DescStatus.EOP), int(DescStatus.ERR)
 Change = Callable[[int, bytes, bool], bytes | None]
 
 
-def _env(dut, *, coherent: bool = False, **driver: object) -> DmaEnv:  # type: ignore[no-untyped-def]
+def _env(dut, *, coherent: bool = False, **driver: Any) -> DmaEnv:  # type: ignore[no-untyped-def]
     """A bench whose checkers and scoreboards record, and whose driver recovers."""
     cfg = ScenarioConfig(seed=SEED, max_len=1800, checkers_stop=False, coherent=coherent,
                          axi_pause=0.1, stream_pause=0.1)
