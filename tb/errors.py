@@ -2,15 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from tb.checkers.protocol import ProtocolFinding
-
 __all__ = [
     "DeviceError",
     "DriverError",
-    "ProtocolViolation",
     "ScoreboardMismatch",
     "SimTimeout",
     "TbError",
@@ -36,12 +30,3 @@ class DeviceError(DriverError):
 
 class SimTimeout(TbError):
     """The simulation did not reach the expected state in the allotted simulated time."""
-
-
-class ProtocolViolation(TbError):
-    """An HDL bus-protocol checker saw a rule broken (``finding``: when, which bus, which
-    rule, which burst); raised by :class:`tb.checkers.protocol.ProtocolChecker`."""
-
-    def __init__(self, finding: ProtocolFinding) -> None:
-        super().__init__(str(finding))
-        self.finding = finding

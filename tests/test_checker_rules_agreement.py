@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from tb.checkers.protocol import MangleMode, ProtocolFinding
+from tb.checkers.protocol import MangleMode, ProtocolFinding, ProtocolViolation
 from tb.checkers.protocol_rules import ProtocolRule
-from tb.errors import ProtocolViolation, TbError
+from tb.errors import TbError
 
 TB_HDL = Path(__file__).resolve().parent.parent / "tb" / "hdl"
 _LOCALPARAM = re.compile(

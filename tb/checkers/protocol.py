@@ -32,10 +32,10 @@ from cocotb.simtime import get_sim_time
 from cocotb.triggers import Event, First, Timer
 
 from tb.checkers.protocol_rules import ProtocolRule
-from tb.errors import ProtocolViolation
+from tb.errors import TbError
 from tb.phase import PythonPhase, Watch
 
-__all__ = ["MangleMode", "ProtocolChecker", "ProtocolFinding", "ProtocolRule"]
+__all__ = ["MangleMode", "ProtocolChecker", "ProtocolFinding", "ProtocolRule", "ProtocolViolation"]
 
 # rules that concern a response with no request: there is no address to give
 _NO_ADDRESS = frozenset(
@@ -88,6 +88,15 @@ class ProtocolFinding:
         if self.detail:
             text += f"; {self.detail}"
         return text + f" ({self.count} violation{'s' if self.count != 1 else ''} counted)"
+
+
+class ProtocolViolation(TbError):
+    """An HDL bus-protocol checker saw a rule broken (``finding``: when, which bus, which
+    rule, which burst); raised by :class:`ProtocolChecker`."""
+
+    def __init__(self, finding: ProtocolFinding) -> None:
+        super().__init__(str(finding))
+        self.finding = finding
 
 
 def _is_high(signal: Any) -> bool:

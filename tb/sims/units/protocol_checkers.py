@@ -44,9 +44,13 @@ from cocotbext.axi import (
     AxiStreamSource,
 )
 
-from tb.checkers.protocol import MangleMode, ProtocolChecker, ProtocolFinding
+from tb.checkers.protocol import (
+    MangleMode,
+    ProtocolChecker,
+    ProtocolFinding,
+    ProtocolViolation,
+)
 from tb.checkers.protocol_rules import ProtocolRule as R
-from tb.errors import ProtocolViolation
 from tb.phase import PythonPhase
 from tb.unitbench.axi_ram import pause_pattern
 from tb.unitbench.common import CLOCK_NS, param, reset_dut, seeded_random, start_clock
