@@ -6,7 +6,7 @@
 
 VENV    := .venv
 PY      := $(VENV)/bin/python
-HDL     := $(sort $(wildcard hdl/*.v))
+HDL     := $(sort $(wildcard hdl/*.v hdl/*/*.v))
 TOP     := dma_engine
 SIM_TOP := tb_top
 SEED    ?=

@@ -4,14 +4,16 @@
 
 // dma_engine -- bus-master DMA engine of a NIC (structural top).
 //
-//   dma_csr          AXI-Lite registers, ring state machines, interrupts, soft reset
-//   dma_desc_fetch   TX and RX: descriptors in whole cache lines, ahead of need
-//   dma_cpl_write    TX and RX: descriptor store, line-coalesced write-back, HEAD
-//   dma_tx           descriptors -> AXI4 reads -> m_axis_tx_*
-//   dma_rx_ingress   s_axis_rx_* -> packet buffer (store and forward)
-//   dma_rx           packets -> posted buffers -> completions
-//   dma_axi_rd       read back end: 0 TX descriptors, 1 RX descriptors, 2 TX data
-//   dma_axi_wr       write back end: 0 RX data, 1 TX write-back, 2 RX write-back
+//   front/  dma_csr          AXI-Lite registers, ring state machines (dma_ring_ctrl),
+//                            interrupts, soft reset
+//           dma_desc_fetch   TX and RX: descriptors in whole cache lines, ahead of need
+//   mid/    dma_tx           descriptors -> AXI4 reads -> m_axis_tx_*
+//           dma_rx_ingress   s_axis_rx_* -> packet buffer (store and forward)
+//           dma_rx           packets -> posted buffers -> completions
+//           dma_cpl_write    TX and RX: descriptor store, line-coalesced write-back, HEAD
+//   back/   dma_axi_rd       read back end, clients RD_CLIENT_* (dma_defs.vh)
+//           dma_axi_wr       write back end, clients WR_CLIENT_* (dma_defs.vh)
+//   prim/   dma_fifo, dma_rr_arbiter, dma_realign
 //
 // Reset: `rst` (synchronous, active high) resets everything; the soft reset
 // (CTRL.SOFT_RESET) resets everything but the RX ingress and the AXI-Lite
@@ -116,12 +118,11 @@ module dma_engine #(
 
 /* verilator lint_off UNUSEDPARAM */
 `include "dma_regs.vh"
+`include "dma_defs.vh"
 /* verilator lint_on UNUSEDPARAM */
 
 // bytes per beat
 localparam BYTES = DATA_WIDTH / 8;
-// read / write clients of the back ends
-localparam CLIENTS = 3;
 
 initial begin
     if (DATA_WIDTH != 32 && DATA_WIDTH != 64 && DATA_WIDTH != 128 && DATA_WIDTH != 256) begin
@@ -180,10 +181,10 @@ wire        tx_partial_inc, rx_partial_inc;
 wire        rx_drop_inc, rx_err_inc, rx_boundary;
 wire        rd_busy, wr_busy;
 
-// per ring: unit 0 descriptor fetch, 1 data mover, 2 write-back
-wire [2:0]  tx_err_valid, rx_err_valid;
-wire [23:0] tx_err_code, rx_err_code;
-wire [47:0] tx_err_index, rx_err_index;
+// per ring, slot RING_UNIT_* (dma_defs.vh): descriptor fetch, data mover, write-back
+wire [RING_UNITS-1:0]    tx_err_valid, rx_err_valid;
+wire [RING_UNITS*8-1:0]  tx_err_code, rx_err_code;
+wire [RING_UNITS*16-1:0] tx_err_index, rx_err_index;
 wire        tx_fetch_busy, tx_mover_busy, tx_wb_busy;
 wire        rx_fetch_busy, rx_mover_busy, rx_wb_busy;
 
@@ -256,25 +257,26 @@ dma_csr #(
 // ---------------------------------------------------------------------------
 // Back ends
 // ---------------------------------------------------------------------------
-wire [CLIENTS-1:0]            rd_req_valid, rd_req_ready;
-wire [CLIENTS*64-1:0]         rd_req_addr;
-wire [CLIENTS*16-1:0]         rd_req_len;
-wire [CLIENTS-1:0]            rd_rsp_valid, rd_rsp_ready;
-wire [DATA_WIDTH-1:0]         rd_rsp_data;
-wire                          rd_rsp_last, rd_rsp_err;
+// client c (RD_CLIENT_* / WR_CLIENT_*, dma_defs.vh) uses bits [c*W +: W]
+wire [RD_CLIENTS-1:0]            rd_req_valid, rd_req_ready;
+wire [RD_CLIENTS*64-1:0]         rd_req_addr;
+wire [RD_CLIENTS*16-1:0]         rd_req_len;
+wire [RD_CLIENTS-1:0]            rd_rsp_valid, rd_rsp_ready;
+wire [DATA_WIDTH-1:0]            rd_rsp_data;
+wire                             rd_rsp_last, rd_rsp_err;
 
-wire [CLIENTS-1:0]            wr_req_valid, wr_req_ready;
-wire [CLIENTS*64-1:0]         wr_req_addr;
-wire [CLIENTS*16-1:0]         wr_req_len;
-wire [CLIENTS-1:0]            wr_wdat_valid, wr_wdat_ready;
-wire [CLIENTS*DATA_WIDTH-1:0] wr_wdat_data;
-wire [CLIENTS-1:0]            wr_done_valid, wr_done_err;
+wire [WR_CLIENTS-1:0]            wr_req_valid, wr_req_ready;
+wire [WR_CLIENTS*64-1:0]         wr_req_addr;
+wire [WR_CLIENTS*16-1:0]         wr_req_len;
+wire [WR_CLIENTS-1:0]            wr_wdat_valid, wr_wdat_ready;
+wire [WR_CLIENTS*DATA_WIDTH-1:0] wr_wdat_data;
+wire [WR_CLIENTS-1:0]            wr_done_valid, wr_done_err;
 
 dma_axi_rd #(
     .DATA_WIDTH(DATA_WIDTH),
     .ADDR_WIDTH(64),
     .ID_WIDTH(ID_WIDTH),
-    .CLIENTS(CLIENTS),
+    .CLIENTS(RD_CLIENTS),
     .LEN_WIDTH(16),
     .MAX_BURST_LEN(MAX_BURST_LEN),
     .MAX_OUTSTANDING(MAX_RD_OUTSTANDING)
@@ -313,7 +315,7 @@ dma_axi_wr #(
     .DATA_WIDTH(DATA_WIDTH),
     .ADDR_WIDTH(64),
     .ID_WIDTH(ID_WIDTH),
-    .CLIENTS(CLIENTS),
+    .CLIENTS(WR_CLIENTS),
     .LEN_WIDTH(16),
     .MAX_BURST_LEN(MAX_BURST_LEN),
     .MAX_OUTSTANDING(MAX_WR_OUTSTANDING)
@@ -380,12 +382,12 @@ dma_desc_fetch #(
     .line_log2(tx_line_log2),
     .tail(tx_tail),
     .fetch_limit(tx_fetch_limit),
-    .req_valid(rd_req_valid[0]),
-    .req_ready(rd_req_ready[0]),
-    .req_addr(rd_req_addr[0*64 +: 64]),
-    .req_len(rd_req_len[0*16 +: 16]),
-    .rsp_valid(rd_rsp_valid[0]),
-    .rsp_ready(rd_rsp_ready[0]),
+    .req_valid(rd_req_valid[RD_CLIENT_TX_DESC]),
+    .req_ready(rd_req_ready[RD_CLIENT_TX_DESC]),
+    .req_addr(rd_req_addr[RD_CLIENT_TX_DESC*64 +: 64]),
+    .req_len(rd_req_len[RD_CLIENT_TX_DESC*16 +: 16]),
+    .rsp_valid(rd_rsp_valid[RD_CLIENT_TX_DESC]),
+    .rsp_ready(rd_rsp_ready[RD_CLIENT_TX_DESC]),
     .rsp_data(rd_rsp_data),
     .rsp_last(rd_rsp_last),
     .rsp_err(rd_rsp_err),
@@ -399,9 +401,9 @@ dma_desc_fetch #(
     .fetched_ptr(tx_fetched_ptr),
     .ring_empty(unused_tx_ring_empty),
     .busy(tx_fetch_busy),
-    .err_valid(tx_err_valid[0]),
-    .err_code(tx_err_code[0*8 +: 8]),
-    .err_index(tx_err_index[0*16 +: 16])
+    .err_valid(tx_err_valid[RING_UNIT_FETCH]),
+    .err_code(tx_err_code[RING_UNIT_FETCH*8 +: 8]),
+    .err_index(tx_err_index[RING_UNIT_FETCH*16 +: 16])
 );
 
 dma_tx #(
@@ -416,12 +418,12 @@ dma_tx #(
     .d_ready(tx_d_ready),
     .d_index(tx_d_index),
     .d_desc(tx_d_desc),
-    .req_valid(rd_req_valid[2]),
-    .req_ready(rd_req_ready[2]),
-    .req_addr(rd_req_addr[2*64 +: 64]),
-    .req_len(rd_req_len[2*16 +: 16]),
-    .rsp_valid(rd_rsp_valid[2]),
-    .rsp_ready(rd_rsp_ready[2]),
+    .req_valid(rd_req_valid[RD_CLIENT_TX_DATA]),
+    .req_ready(rd_req_ready[RD_CLIENT_TX_DATA]),
+    .req_addr(rd_req_addr[RD_CLIENT_TX_DATA*64 +: 64]),
+    .req_len(rd_req_len[RD_CLIENT_TX_DATA*16 +: 16]),
+    .rsp_valid(rd_rsp_valid[RD_CLIENT_TX_DATA]),
+    .rsp_ready(rd_rsp_ready[RD_CLIENT_TX_DATA]),
     .rsp_data(rd_rsp_data),
     .rsp_last(rd_rsp_last),
     .rsp_err(rd_rsp_err),
@@ -437,9 +439,9 @@ dma_tx #(
     .cpl_wb_len(tx_cpl_wb_len),
     .cpl_status(tx_cpl_status),
     .cpl_err(tx_cpl_err),
-    .err_valid(tx_err_valid[1]),
-    .err_code(tx_err_code[1*8 +: 8]),
-    .err_index(tx_err_index[1*16 +: 16]),
+    .err_valid(tx_err_valid[RING_UNIT_MOVER]),
+    .err_code(tx_err_code[RING_UNIT_MOVER*8 +: 8]),
+    .err_index(tx_err_index[RING_UNIT_MOVER*16 +: 16]),
     .busy(tx_mover_busy)
 );
 
@@ -466,24 +468,24 @@ dma_cpl_write #(
     .cpl_wb_len(tx_cpl_wb_len),
     .cpl_status(tx_cpl_status),
     .cpl_err(tx_cpl_err),
-    .req_valid(wr_req_valid[1]),
-    .req_ready(wr_req_ready[1]),
-    .req_addr(wr_req_addr[1*64 +: 64]),
-    .req_len(wr_req_len[1*16 +: 16]),
-    .wdat_valid(wr_wdat_valid[1]),
-    .wdat_ready(wr_wdat_ready[1]),
-    .wdat_data(wr_wdat_data[1*DATA_WIDTH +: DATA_WIDTH]),
-    .done_valid(wr_done_valid[1]),
-    .done_err(wr_done_err[1]),
+    .req_valid(wr_req_valid[WR_CLIENT_TX_WB]),
+    .req_ready(wr_req_ready[WR_CLIENT_TX_WB]),
+    .req_addr(wr_req_addr[WR_CLIENT_TX_WB*64 +: 64]),
+    .req_len(wr_req_len[WR_CLIENT_TX_WB*16 +: 16]),
+    .wdat_valid(wr_wdat_valid[WR_CLIENT_TX_WB]),
+    .wdat_ready(wr_wdat_ready[WR_CLIENT_TX_WB]),
+    .wdat_data(wr_wdat_data[WR_CLIENT_TX_WB*DATA_WIDTH +: DATA_WIDTH]),
+    .done_valid(wr_done_valid[WR_CLIENT_TX_WB]),
+    .done_err(wr_done_err[WR_CLIENT_TX_WB]),
     .head(tx_head),
     .fetch_limit(tx_fetch_limit),
     .irq_req(tx_done_irq),
     .pkt_inc(tx_pkt_inc),
     .partial_inc(tx_partial_inc),
     .busy(tx_wb_busy),
-    .err_valid(tx_err_valid[2]),
-    .err_code(tx_err_code[2*8 +: 8]),
-    .err_index(tx_err_index[2*16 +: 16])
+    .err_valid(tx_err_valid[RING_UNIT_WB]),
+    .err_code(tx_err_code[RING_UNIT_WB*8 +: 8]),
+    .err_index(tx_err_index[RING_UNIT_WB*16 +: 16])
 );
 
 // ---------------------------------------------------------------------------
@@ -541,12 +543,12 @@ dma_desc_fetch #(
     .line_log2(rx_line_log2),
     .tail(rx_tail),
     .fetch_limit(rx_fetch_limit),
-    .req_valid(rd_req_valid[1]),
-    .req_ready(rd_req_ready[1]),
-    .req_addr(rd_req_addr[1*64 +: 64]),
-    .req_len(rd_req_len[1*16 +: 16]),
-    .rsp_valid(rd_rsp_valid[1]),
-    .rsp_ready(rd_rsp_ready[1]),
+    .req_valid(rd_req_valid[RD_CLIENT_RX_DESC]),
+    .req_ready(rd_req_ready[RD_CLIENT_RX_DESC]),
+    .req_addr(rd_req_addr[RD_CLIENT_RX_DESC*64 +: 64]),
+    .req_len(rd_req_len[RD_CLIENT_RX_DESC*16 +: 16]),
+    .rsp_valid(rd_rsp_valid[RD_CLIENT_RX_DESC]),
+    .rsp_ready(rd_rsp_ready[RD_CLIENT_RX_DESC]),
     .rsp_data(rd_rsp_data),
     .rsp_last(rd_rsp_last),
     .rsp_err(rd_rsp_err),
@@ -560,9 +562,9 @@ dma_desc_fetch #(
     .fetched_ptr(rx_fetched_ptr),
     .ring_empty(rx_ring_empty),
     .busy(rx_fetch_busy),
-    .err_valid(rx_err_valid[0]),
-    .err_code(rx_err_code[0*8 +: 8]),
-    .err_index(rx_err_index[0*16 +: 16])
+    .err_valid(rx_err_valid[RING_UNIT_FETCH]),
+    .err_code(rx_err_code[RING_UNIT_FETCH*8 +: 8]),
+    .err_index(rx_err_index[RING_UNIT_FETCH*16 +: 16])
 );
 
 dma_rx #(
@@ -585,24 +587,24 @@ dma_rx #(
     .d_index(rx_d_index),
     .d_desc(rx_d_desc),
     .ring_empty(rx_ring_empty),
-    .req_valid(wr_req_valid[0]),
-    .req_ready(wr_req_ready[0]),
-    .req_addr(wr_req_addr[0*64 +: 64]),
-    .req_len(wr_req_len[0*16 +: 16]),
-    .wdat_valid(wr_wdat_valid[0]),
-    .wdat_ready(wr_wdat_ready[0]),
-    .wdat_data(wr_wdat_data[0*DATA_WIDTH +: DATA_WIDTH]),
-    .done_valid(wr_done_valid[0]),
-    .done_err(wr_done_err[0]),
+    .req_valid(wr_req_valid[WR_CLIENT_RX_DATA]),
+    .req_ready(wr_req_ready[WR_CLIENT_RX_DATA]),
+    .req_addr(wr_req_addr[WR_CLIENT_RX_DATA*64 +: 64]),
+    .req_len(wr_req_len[WR_CLIENT_RX_DATA*16 +: 16]),
+    .wdat_valid(wr_wdat_valid[WR_CLIENT_RX_DATA]),
+    .wdat_ready(wr_wdat_ready[WR_CLIENT_RX_DATA]),
+    .wdat_data(wr_wdat_data[WR_CLIENT_RX_DATA*DATA_WIDTH +: DATA_WIDTH]),
+    .done_valid(wr_done_valid[WR_CLIENT_RX_DATA]),
+    .done_err(wr_done_err[WR_CLIENT_RX_DATA]),
     .cpl_valid(rx_cpl_valid),
     .cpl_ready(rx_cpl_ready),
     .cpl_index(rx_cpl_index),
     .cpl_wb_len(rx_cpl_wb_len),
     .cpl_status(rx_cpl_status),
     .cpl_err(rx_cpl_err),
-    .err_valid(rx_err_valid[1]),
-    .err_code(rx_err_code[1*8 +: 8]),
-    .err_index(rx_err_index[1*16 +: 16]),
+    .err_valid(rx_err_valid[RING_UNIT_MOVER]),
+    .err_code(rx_err_code[RING_UNIT_MOVER*8 +: 8]),
+    .err_index(rx_err_index[RING_UNIT_MOVER*16 +: 16]),
     .drop_inc(rx_drop_inc),
     .err_inc(rx_err_inc),
     .busy(rx_mover_busy),
@@ -632,24 +634,24 @@ dma_cpl_write #(
     .cpl_wb_len(rx_cpl_wb_len),
     .cpl_status(rx_cpl_status),
     .cpl_err(rx_cpl_err),
-    .req_valid(wr_req_valid[2]),
-    .req_ready(wr_req_ready[2]),
-    .req_addr(wr_req_addr[2*64 +: 64]),
-    .req_len(wr_req_len[2*16 +: 16]),
-    .wdat_valid(wr_wdat_valid[2]),
-    .wdat_ready(wr_wdat_ready[2]),
-    .wdat_data(wr_wdat_data[2*DATA_WIDTH +: DATA_WIDTH]),
-    .done_valid(wr_done_valid[2]),
-    .done_err(wr_done_err[2]),
+    .req_valid(wr_req_valid[WR_CLIENT_RX_WB]),
+    .req_ready(wr_req_ready[WR_CLIENT_RX_WB]),
+    .req_addr(wr_req_addr[WR_CLIENT_RX_WB*64 +: 64]),
+    .req_len(wr_req_len[WR_CLIENT_RX_WB*16 +: 16]),
+    .wdat_valid(wr_wdat_valid[WR_CLIENT_RX_WB]),
+    .wdat_ready(wr_wdat_ready[WR_CLIENT_RX_WB]),
+    .wdat_data(wr_wdat_data[WR_CLIENT_RX_WB*DATA_WIDTH +: DATA_WIDTH]),
+    .done_valid(wr_done_valid[WR_CLIENT_RX_WB]),
+    .done_err(wr_done_err[WR_CLIENT_RX_WB]),
     .head(rx_head),
     .fetch_limit(rx_fetch_limit),
     .irq_req(rx_done_irq),
     .pkt_inc(rx_pkt_inc),
     .partial_inc(rx_partial_inc),
     .busy(rx_wb_busy),
-    .err_valid(rx_err_valid[2]),
-    .err_code(rx_err_code[2*8 +: 8]),
-    .err_index(rx_err_index[2*16 +: 16])
+    .err_valid(rx_err_valid[RING_UNIT_WB]),
+    .err_code(rx_err_code[RING_UNIT_WB*8 +: 8]),
+    .err_index(rx_err_index[RING_UNIT_WB*16 +: 16])
 );
 
 endmodule

@@ -71,8 +71,8 @@ class SimFailed(AssertionError):
 
 
 def hdl_sources() -> list[Path]:
-    """Every synthesizable source of the engine (``hdl/*.v``)."""
-    return sorted(HDL_DIR.glob("*.v"))
+    """Every synthesizable source of the engine (``hdl/**/*.v``: top, front, mid, back, prim)."""
+    return sorted(HDL_DIR.rglob("*.v"))
 
 
 def system_sources() -> list[Path]:

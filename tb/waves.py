@@ -58,7 +58,7 @@ def _value(text: str, known: dict[str, int]) -> int | None:
 def state_filters(hdl_dirs: Iterable[Path] = (HDL_DIR,)) -> dict[tuple[str, str], dict[int, str]]:
     """``{(module, state register): {value: state name}}`` from the Verilog sources."""
     known: dict[str, int] = {}
-    sources = [p for d in hdl_dirs for p in sorted(d.glob("*.v*"))]
+    sources = [p for d in hdl_dirs for p in sorted(d.rglob("*.v*"))]
     for path in sources:  # headers first resolve names such as RING_STATE_RUN
         if path.suffix == ".vh":
             for name, val in _LOCALPARAM.findall(path.read_text()):

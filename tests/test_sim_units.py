@@ -16,7 +16,7 @@ WIDTHS = [32, 64, 128, 256]
 
 
 def _src(*names: str) -> list:
-    return [HDL_DIR / f"{n}.v" for n in names]
+    return [next(HDL_DIR.rglob(f"{n}.v")) for n in names]
 
 
 @pytest.mark.parametrize(

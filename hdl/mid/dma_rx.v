@@ -7,7 +7,7 @@
 // Takes one packet (length L from dma_rx_ingress) at a time:
 //   error flag          -> drop its beats, `err_inc` (RX_ERR_COUNT);
 //   ring not running    -> drop, `drop_inc` (RX_DROP_COUNT, IRQ_RX_DROP);
-//   otherwise gather descriptors into a window of up to WINDOW until their LEN
+//   otherwise gather descriptors into a window of up to RX_WINDOW until their LEN
 //   sum covers L. If the ring runs dry (`ring_empty`), the window is full, or
 //   `run` drops first, the packet is dropped and counted (`drop_inc`) and the
 //   gathered descriptors stay for the next packet.
@@ -84,6 +84,7 @@ module dma_rx #(
 
 /* verilator lint_off UNUSEDPARAM */
 `include "dma_regs.vh"
+`include "dma_defs.vh"
 /* verilator lint_on UNUSEDPARAM */
 
 // bytes per beat
@@ -96,13 +97,8 @@ localparam [LW:0] LANE_END = {1'b1, {LW{1'b0}}};
 localparam integer BYTES_M1_I = BYTES - 1;
 // BYTES - 1, as a byte count
 localparam [16:0] BYTES_M1 = BYTES_M1_I[16:0];
-// descriptors the window gathers for one packet
-localparam WINDOW = 8;
-// bits of a window count
-localparam WCW = $clog2(WINDOW) + 1;
-// descriptor status values
-localparam [7:0] STS_DONE = 8'd1 << DESC_STS_DONE;
-localparam [7:0] STS_ERR  = 8'd1 << DESC_STS_ERR;
+// bits of a window count (RX_WINDOW: dma_defs.vh)
+localparam WCW = $clog2(RX_WINDOW) + 1;
 
 initial begin
     if (DATA_WIDTH != 32 && DATA_WIDTH != 64 && DATA_WIDTH != 128 && DATA_WIDTH != 256) begin
@@ -157,7 +153,7 @@ wire [63:0]    w_addr  = win_out[63:0];
 
 dma_fifo #(
     .WIDTH(96),
-    .DEPTH(WINDOW)
+    .DEPTH(RX_WINDOW)
 ) window_inst (
     .clk(clk),
     .rst(rst),
@@ -303,7 +299,7 @@ always @* begin
                 rx_state_next = X_DROP;
             end else if (win_sum_reg >= {2'b00, pkt_len_reg}) begin
                 rx_state_next = X_SETUP;
-            end else if (win_count == WINDOW[WCW-1:0]) begin
+            end else if (win_count == RX_WINDOW[WCW-1:0]) begin
                 drop_inc_next = 1'b1;
                 rx_state_next = X_DROP;
             end else if (d_valid) begin

@@ -4,16 +4,17 @@
 
 // dma_tx_return -- TX return stage: read data -> packets, completions.
 //
-// Walks the in-flight queue in order. For a K_DATA entry (one chunk of a
-// descriptor) it takes the chunk's beats from the TX data buffer, keeps only
-// the lanes of the chunk (first beat from q_lo, last beat up to q_hi) and
-// feeds them to dma_realign (packing from lane 0; `in_end` on the last beat of
-// an EOP descriptor closes the packet). After a descriptor's last chunk it
-// completes the descriptor (WB_LEN = LEN, DONE, EOP as CTRL.EOP). A K_NOP entry
-// completes at once (DONE only; it does not touch the stream).
+// Walks the in-flight queue in order (entry kinds TXQ_KIND_*: dma_defs.vh). For
+// a TXQ_KIND_DATA entry (one chunk of a descriptor) it takes the chunk's beats
+// from the TX data buffer, keeps only the lanes of the chunk (first beat from
+// q_lo, last beat up to q_hi) and feeds them to dma_realign (packing from lane
+// 0; `in_end` on the last beat of an EOP descriptor closes the packet). After a
+// descriptor's last chunk it completes the descriptor (WB_LEN = LEN, DONE, EOP
+// as CTRL.EOP). A TXQ_KIND_NOP entry completes at once (DONE only; it does not
+// touch the stream).
 //
-// Errors (a beat with rsp_err, or a K_ZERO / K_LONG entry): `halt` rises at
-// once (the issue stage stops), a packet in progress is closed with an empty
+// Errors (a beat with rsp_err, or a TXQ_KIND_ZERO / TXQ_KIND_LONG entry): `halt`
+// rises at once (the issue stage stops), a packet in progress is closed with an empty
 // end beat carrying in_user=1 (tlast with tuser=1 on the stream), the
 // descriptor completes with DONE|ERR and its code (WB_LEN 0, no EOP), the ring
 // error is reported, and the data of every later queued read is drained and
@@ -83,6 +84,7 @@ module dma_tx_return #(
 
 /* verilator lint_off UNUSEDPARAM */
 `include "dma_regs.vh"
+`include "dma_defs.vh"
 /* verilator lint_on UNUSEDPARAM */
 
 // bytes per beat
@@ -91,17 +93,6 @@ localparam BYTES = DATA_WIDTH / 8;
 localparam LW = $clog2(BYTES);
 // BYTES, as a lane end
 localparam [LW:0] LANE_END = {1'b1, {LW{1'b0}}};
-
-// queue entry kinds (as in dma_tx_issue)
-localparam [1:0] K_DATA = 2'd0;
-localparam [1:0] K_NOP  = 2'd1;
-localparam [1:0] K_ZERO = 2'd2;
-localparam [1:0] K_LONG = 2'd3;
-
-// descriptor status values
-localparam [7:0] STS_DONE = 8'd1 << DESC_STS_DONE;
-localparam [7:0] STS_EOP  = 8'd1 << DESC_STS_EOP;
-localparam [7:0] STS_ERR  = 8'd1 << DESC_STS_ERR;
 
 initial begin
     if (DATA_WIDTH != 32 && DATA_WIDTH != 64 && DATA_WIDTH != 128 && DATA_WIDTH != 256) begin
@@ -166,13 +157,13 @@ always @* begin
         R_RUN: begin
             if (q_valid) begin
                 case (q_kind)
-                    K_NOP: begin
+                    TXQ_KIND_NOP: begin
                         if (cpl_free) begin
                             q_ready_int = 1'b1;
                             cpl_load    = 1'b1;
                         end
                     end
-                    K_DATA: begin
+                    TXQ_KIND_DATA: begin
                         if (d_valid && d_err) begin
                             err_load       = 1'b1;
                             ret_state_next = pkt_open_reg ? R_CLOSE : R_ERRCPL;
@@ -188,7 +179,7 @@ always @* begin
                             end
                         end
                     end
-                    K_ZERO, K_LONG: begin
+                    TXQ_KIND_ZERO, TXQ_KIND_LONG: begin
                         q_ready_int    = 1'b1;
                         err_load       = 1'b1;
                         ret_state_next = pkt_open_reg ? R_CLOSE : R_ERRCPL;
@@ -216,7 +207,7 @@ always @* begin
         end
         R_DRAIN: begin
             if (q_valid) begin
-                if (q_kind == K_DATA) begin
+                if (q_kind == TXQ_KIND_DATA) begin
                     if (d_valid) begin
                         d_ready_int = 1'b1;
                         q_ready_int = last_beat;
@@ -240,8 +231,8 @@ always @(posedge clk) begin
     if (rare_event) begin
         // error: its code and index, and whether a packet must be closed first
         if (err_load) begin
-            e_code_reg    <= (q_kind == K_DATA) ? ERR_DATA_READ
-                             : ((q_kind == K_ZERO) ? ERR_ZERO_LEN : ERR_TOO_LONG);
+            e_code_reg    <= (q_kind == TXQ_KIND_DATA) ? ERR_DATA_READ
+                             : ((q_kind == TXQ_KIND_ZERO) ? ERR_ZERO_LEN : ERR_TOO_LONG);
             e_index_reg   <= q_index;
             close_err_reg <= 1'b1;
         end else if (stop_close) begin
@@ -254,7 +245,7 @@ always @(posedge clk) begin
                 cpl_wb_len_reg <= 16'd0;
                 cpl_status_reg <= STS_DONE | STS_ERR;
                 cpl_err_reg    <= e_code_reg;
-            end else if (q_kind == K_NOP) begin
+            end else if (q_kind == TXQ_KIND_NOP) begin
                 cpl_index_reg  <= q_index;
                 cpl_wb_len_reg <= 16'd0;
                 cpl_status_reg <= STS_DONE;

@@ -30,7 +30,7 @@ module dma_rx_cpl (
     input  wire        push_eop,
     output wire        full,
 
-    // write dones from dma_axi_wr (client 0)
+    // write dones from dma_axi_wr (client WR_CLIENT_RX_DATA)
     input  wire        done_valid,
     input  wire        done_err,
 
@@ -56,6 +56,7 @@ module dma_rx_cpl (
 
 /* verilator lint_off UNUSEDPARAM */
 `include "dma_regs.vh"
+`include "dma_defs.vh"
 /* verilator lint_on UNUSEDPARAM */
 
 // writes awaiting completion
@@ -64,11 +65,6 @@ localparam PEND_DEPTH = 16;
 localparam PW = $clog2(PEND_DEPTH);
 // a full ring, as a pointer distance
 localparam [PW:0] PEND_FULL = {1'b1, {PW{1'b0}}};
-
-// descriptor status values
-localparam [7:0] STS_DONE = 8'd1 << DESC_STS_DONE;
-localparam [7:0] STS_EOP  = 8'd1 << DESC_STS_EOP;
-localparam [7:0] STS_ERR  = 8'd1 << DESC_STS_ERR;
 
 // ring: [rd, dn) done, [dn, wr) awaiting their done
 reg [15:0]           p_index_mem [0:PEND_DEPTH-1];

@@ -8,13 +8,13 @@
 // and hands every one to the return stage, in index order, through the
 // in-flight queue (`q_*`, one entry per read request or per data-less
 // descriptor):
-//   NOP                  -> one K_NOP entry, no read;
-//   LEN 0 / LEN > 16384  -> one K_ZERO / K_LONG entry, no read, and the issue
-//                           stage stops until `clear`;
+//   NOP                  -> one TXQ_KIND_NOP entry, no read;
+//   LEN 0 / LEN > 16384  -> one TXQ_KIND_ZERO / TXQ_KIND_LONG entry, no read, and
+//                           the issue stage stops until `clear`;
 //   otherwise            -> the buffer is cut into chunks that end at CHUNK
 //                           byte boundaries (CHUNK = min(4 KiB, half the TX
-//                           data buffer)), one read request + one K_DATA entry
-//                           per chunk.
+//                           data buffer)), one read request + one TXQ_KIND_DATA
+//                           entry per chunk (kinds: dma_defs.vh).
 // A chunk is requested only when the TX data buffer has credits for all its
 // beats (ceil((addr % BYTES + len) / BYTES)); a credit comes back per beat the
 // return stage takes out of the buffer (`credit_ret`). So R data never waits
@@ -68,6 +68,7 @@ module dma_tx_issue #(
 
 /* verilator lint_off UNUSEDPARAM */
 `include "dma_regs.vh"
+`include "dma_defs.vh"
 /* verilator lint_on UNUSEDPARAM */
 
 // bytes per beat
@@ -83,7 +84,7 @@ localparam CHL = $clog2(CHUNK);
 // most beats one chunk can take
 localparam integer MAX_BEATS = CHUNK / BYTES + 1;
 // bits of a beat count (MAX_BEATS <= 1025)
-localparam BEAT_W = 12;
+localparam BEAT_W = TXQ_BEAT_BITS;
 // full credit
 localparam [16:0] CREDIT_FULL = TX_FIFO_BEATS;
 // a chunk, as a byte count
@@ -94,12 +95,6 @@ localparam integer BYTES_M1_I = BYTES - 1;
 localparam [16:0] BYTES_M1 = BYTES_M1_I[16:0];
 // BYTES, as a lane end
 localparam [LW:0] LANE_END = {1'b1, {LW{1'b0}}};
-
-// queue entry kinds
-localparam [1:0] K_DATA = 2'd0;
-localparam [1:0] K_NOP  = 2'd1;
-localparam [1:0] K_ZERO = 2'd2;
-localparam [1:0] K_LONG = 2'd3;
 
 initial begin
     if (DATA_WIDTH != 32 && DATA_WIDTH != 64 && DATA_WIDTH != 128 && DATA_WIDTH != 256) begin
@@ -262,7 +257,8 @@ assign req_valid = req_valid_reg;
 assign req_addr  = req_addr_reg;
 assign req_len   = req_len_reg;
 assign q_valid   = q_valid_int;
-assign q_kind    = dl_entry ? (d_nop ? K_NOP : (d_zero ? K_ZERO : K_LONG)) : K_DATA;
+assign q_kind    = dl_entry ? (d_nop ? TXQ_KIND_NOP : (d_zero ? TXQ_KIND_ZERO : TXQ_KIND_LONG))
+                             : TXQ_KIND_DATA;
 assign q_index   = dl_entry ? d_index : index_reg;
 assign q_len     = dl_entry ? 16'd0 : len_reg;
 assign q_eop     = dl_entry ? d_ctrl[DESC_CTRL_EOP] : eop_reg;

@@ -66,6 +66,11 @@ module dma_tx #(
     output wire                    busy
 );
 
+/* verilator lint_off UNUSEDPARAM */
+`include "dma_regs.vh"
+`include "dma_defs.vh"
+/* verilator lint_on UNUSEDPARAM */
+
 // bytes per beat
 localparam BYTES = DATA_WIDTH / 8;
 // bits of a lane index
@@ -73,7 +78,7 @@ localparam LW = $clog2(BYTES);
 // in-flight queue entries (reads and data-less descriptors in flight)
 localparam QUEUE_DEPTH = 32;
 // bits of a queue entry: kind, index, len, eop, last, lo, hi, beats
-localparam QW = 2 + 16 + 16 + 1 + 1 + LW + (LW + 1) + 12;
+localparam QW = TXQ_KIND_BITS + 16 + 16 + 1 + 1 + LW + (LW + 1) + TXQ_BEAT_BITS;
 // bits of a data FIFO count
 localparam DCW = $clog2(TX_FIFO_BEATS) + 1;
 // bits of a queue FIFO count
@@ -84,14 +89,14 @@ wire          halt;
 wire          issue_idle;
 wire          iq_valid;
 wire          iq_ready;
-wire [1:0]    iq_kind;
+wire [TXQ_KIND_BITS-1:0] iq_kind;
 wire [15:0]   iq_index;
 wire [15:0]   iq_len;
 wire          iq_eop;
 wire          iq_last;
 wire [LW-1:0] iq_lo;
 wire [LW:0]   iq_hi;
-wire [11:0]   iq_beats;
+wire [TXQ_BEAT_BITS-1:0] iq_beats;
 wire          credit_ret;
 
 dma_tx_issue #(
@@ -147,14 +152,14 @@ dma_fifo #(
     .count(q_count)
 );
 
-wire [1:0]    q_kind;
+wire [TXQ_KIND_BITS-1:0] q_kind;
 wire [15:0]   q_index;
 wire [15:0]   q_len;
 wire          q_eop;
 wire          q_last;
 wire [LW-1:0] q_lo;
 wire [LW:0]   q_hi;
-wire [11:0]   q_beats;
+wire [TXQ_BEAT_BITS-1:0] q_beats;
 
 assign {q_kind, q_index, q_len, q_eop, q_last, q_lo, q_hi, q_beats} = q_data;
 
