@@ -11,10 +11,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable
+from typing import Any
 
 from cocotbext.axi.axi_ram import AxiRamRead, AxiRamWrite
 
+from tb.bfm.bus_errors import overlaps
 from tb.bfm.pauses import pause_pattern
 
 __all__ = [
@@ -32,35 +34,30 @@ class AxiProtocolError(AssertionError):
     """A back end broke an AXI4 rule or the engine's own bus rules."""
 
 
-def overlaps(ranges: Sequence[tuple[int, int]], start: int, length: int) -> bool:
-    """True if [start, start+length) touches any [lo, hi) of `ranges`."""
-    return any(start < hi and lo < start + length for lo, hi in ranges)
-
-
 class SlaveError(Exception):
     """Raised by the RAM's memory access to make the slave answer SLVERR."""
 
 
-class ErrRamRead(AxiRamRead):
+class ErrRamRead(AxiRamRead):  # type: ignore[misc]  # cocotbext-axi has no type information
     """AXI4 read RAM answering SLVERR (and zero data) for beats in `err_ranges`."""
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.err_ranges: list[tuple[int, int]] = []
 
     async def _read(self, address: int, length: int) -> bytes:
         if overlaps(self.err_ranges, address, length):
             raise SlaveError(f"read error at {address:#x}")
-        return await super()._read(address, length)
+        return bytes(await super()._read(address, length))
 
 
-class ErrRamWrite(AxiRamWrite):
+class ErrRamWrite(AxiRamWrite):  # type: ignore[misc]  # cocotbext-axi has no type information
     """AXI4 write RAM answering SLVERR for bursts with a strobed byte in `err_ranges`.
 
     Bytes in an error range are never written.
     """
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.err_ranges: list[tuple[int, int]] = []
 
@@ -73,7 +70,8 @@ class ErrRamWrite(AxiRamWrite):
 class HandshakeRule:
     """Passive checker of one valid/ready channel, sampled once per clock edge."""
 
-    def __init__(self, name: str, valid, ready, payload: dict[str, object], where) -> None:
+    def __init__(self, name: str, valid: Any, ready: Any, payload: dict[str, Any],
+                 where: Callable[[], str]) -> None:
         self.name = name
         self.valid = valid
         self.ready = ready
@@ -93,6 +91,7 @@ class HandshakeRule:
             if not v:
                 raise AxiProtocolError(f"{self.name}: VALID dropped before READY ({self.where()})")
             if cur != self.pending:
+                assert cur is not None
                 fields = zip(self.payload, self.pending, cur, strict=True)
                 changed = [k for k, a, b in fields if a != b]
                 raise AxiProtocolError(

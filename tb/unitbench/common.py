@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import random
+from typing import Any
 
 import cocotb
 import cocotb.regression
@@ -35,12 +36,12 @@ def seeded_random(name: str) -> tuple[random.Random, int]:
     return random.Random(int(cocotb.RANDOM_SEED)), regression_seed
 
 
-def start_clock(clk) -> None:
+def start_clock(clk: Any) -> None:
     """A 250 MHz clock, starting low (cocotbext-axi must not sample Z at time 0)."""
     Clock(clk, CLOCK_NS, unit="ns").start(start_high=False)
 
 
-async def reset_dut(clk, rst, cycles: int = 4) -> None:
+async def reset_dut(clk: Any, rst: Any, cycles: int = 4) -> None:
     """Hold the synchronous active-high reset for a few cycles."""
     rst.value = 1
     for _ in range(cycles):
@@ -49,6 +50,6 @@ async def reset_dut(clk, rst, cycles: int = 4) -> None:
     await RisingEdge(clk)
 
 
-def param(dut, name: str) -> int:
+def param(dut: Any, name: str) -> int:
     """An integer parameter of the DUT."""
     return int(getattr(dut, name).value)

@@ -12,8 +12,10 @@ from __future__ import annotations
 import logging
 from collections import deque
 from dataclasses import dataclass
+from typing import Any
 
 import cocotb
+from cocotb.task import Task
 from cocotb.triggers import Event, RisingEdge
 from cocotbext.axi import AxiReadBus
 
@@ -54,7 +56,7 @@ class ClientState:
 class TB:
     """The read back end, a RAM slave, client drivers and checkers, run from one per-cycle loop."""
 
-    def __init__(self, dut) -> None:
+    def __init__(self, dut: Any) -> None:
         self.dut = dut
         self.log = logging.getLogger("tb.dma_axi_rd")
         self.width = param(dut, "DATA_WIDTH")
@@ -92,7 +94,7 @@ class TB:
         self.ar_rule = HandshakeRule(
             "AR", dut.m_axi_arvalid, dut.m_axi_arready, ar_payload, self.where
         )
-        self._loop = None
+        self._loop: Task[None] | None = None
 
     def where(self) -> str:
         return f"t={cocotb.utils.get_sim_time('ns')} ns, seed {self.seed}"
@@ -254,7 +256,7 @@ def sweep_cases(nbytes: int, max_burst: int) -> list[tuple[int, int]]:
         }
         - {0}
     )
-    cases = []
+    cases: list[tuple[int, int]] = []
     for length in lengths:
         starts = {-nbytes - 1, -1, 0, 1, nbytes - 1, -length, -length + 1, -length - 1}
         cases.extend((s, length) for s in sorted(starts))
@@ -262,7 +264,7 @@ def sweep_cases(nbytes: int, max_burst: int) -> list[tuple[int, int]]:
 
 
 @cocotb.test()
-async def test_sweep_4k(dut) -> None:
+async def test_sweep_4k(dut: Any) -> None:
     """Length x offset around 4 KiB boundaries, clients in turn; every byte checked."""
     tb = TB(dut)
     await tb.reset()
@@ -275,7 +277,7 @@ async def test_sweep_4k(dut) -> None:
 
 
 @cocotb.test()
-async def test_clients_backpressure_errors(dut) -> None:
+async def test_clients_backpressure_errors(dut: Any) -> None:
     """All clients at once with random requests, AR/R pauses, rsp_ready gaps and SLVERR ranges."""
     tb = TB(dut)
     await tb.reset()
@@ -298,7 +300,7 @@ async def test_clients_backpressure_errors(dut) -> None:
 
 
 @cocotb.test()
-async def test_outstanding_limit_and_pipelining(dut) -> None:
+async def test_outstanding_limit_and_pipelining(dut: Any) -> None:
     """With R held off, exactly MAX_OUTSTANDING bursts go out, back to back, then no more."""
     tb = TB(dut)
     await tb.reset()
@@ -328,7 +330,7 @@ async def test_outstanding_limit_and_pipelining(dut) -> None:
 
 
 @cocotb.test()
-async def test_long_requests_throughput(dut) -> None:
+async def test_long_requests_throughput(dut: Any) -> None:
     """Long requests with a ready slave: R beats flow at (nearly) one per cycle.
 
     (With MAX_BURST_LEN x MAX_OUTSTANDING below the slave's round trip, proportionally less.)

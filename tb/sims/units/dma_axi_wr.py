@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 from collections import deque
 from dataclasses import dataclass, field
+from typing import Any
 
 import cocotb
 from cocotb.triggers import RisingEdge
@@ -62,7 +63,7 @@ class ClientState:
     todo: deque[WriteReq] = field(default_factory=deque)
     driving: WriteReq | None = None
     accepted: deque[WriteReq] = field(default_factory=deque)  # waiting for done
-    aw_left: deque[list] = field(default_factory=deque)  # [req, next beat addr, beats left]
+    aw_left: deque[list[Any]] = field(default_factory=deque)  # [req, next beat addr, beats left]
     wbeats: deque[int] = field(default_factory=deque)  # data beats still to hand over
     b_wait: deque[Burst] = field(default_factory=deque)  # bursts awaiting B, AW order
 
@@ -70,7 +71,7 @@ class ClientState:
 class TB:
     """The write back end, a RAM slave, client drivers and checkers, run from one per-cycle loop."""
 
-    def __init__(self, dut) -> None:
+    def __init__(self, dut: Any) -> None:
         self.dut = dut
         self.log = logging.getLogger("tb.dma_axi_wr")
         self.width = param(dut, "DATA_WIDTH")
@@ -108,7 +109,7 @@ class TB:
         self.w_count = 0
         self.cycle = 0
         self.aw_order: deque[Burst] = deque()  # bursts whose W beats are not all seen
-        self.w_early: deque[tuple[int, int, int]] = deque()  # W beats ahead of their AW
+        self.w_early: deque[tuple[int, ...]] = deque()  # W beats ahead of their AW
         self.aw_rule = HandshakeRule(
             "AW",
             dut.m_axi_awvalid,
@@ -374,7 +375,7 @@ def sweep_cases(nbytes: int, max_burst: int) -> list[tuple[int, int]]:
         }
         - {0}
     )
-    cases = []
+    cases: list[tuple[int, int]] = []
     for length in lengths:
         starts = {-nbytes - 1, -1, 0, 1, nbytes - 1, -length, -length + 1, -length - 1}
         cases.extend((s, length) for s in sorted(starts))
@@ -382,7 +383,7 @@ def sweep_cases(nbytes: int, max_burst: int) -> list[tuple[int, int]]:
 
 
 @cocotb.test()
-async def test_sweep_4k(dut) -> None:
+async def test_sweep_4k(dut: Any) -> None:
     """Length x offset around 4 KiB boundaries, clients in turn; every byte and strobe checked."""
     tb = TB(dut)
     await tb.reset()
@@ -401,7 +402,7 @@ async def test_sweep_4k(dut) -> None:
 
 
 @cocotb.test()
-async def test_clients_backpressure_errors(dut) -> None:
+async def test_clients_backpressure_errors(dut: Any) -> None:
     """All clients at once, random requests, AW/W/B pauses, wdat gaps and SLVERR ranges."""
     tb = TB(dut)
     await tb.reset()
@@ -436,7 +437,7 @@ async def test_clients_backpressure_errors(dut) -> None:
 
 
 @cocotb.test()
-async def test_outstanding_limit(dut) -> None:
+async def test_outstanding_limit(dut: Any) -> None:
     """With B held off, exactly MAX_OUTSTANDING bursts are issued, then no more."""
     tb = TB(dut)
     await tb.reset()
@@ -462,7 +463,7 @@ async def test_outstanding_limit(dut) -> None:
 
 
 @cocotb.test()
-async def test_long_writes_throughput(dut) -> None:
+async def test_long_writes_throughput(dut: Any) -> None:
     """Long writes with a ready slave: W beats flow at (nearly) one per cycle.
 
     (Only asserted when MAX_BURST_LEN x MAX_OUTSTANDING covers the slave's latency.)

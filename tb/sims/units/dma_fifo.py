@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections import deque
+from typing import Any
 
 import cocotb
 from cocotb.triggers import RisingEdge
@@ -14,7 +15,7 @@ from tb.unitbench.common import param, reset_dut, seeded_random, start_clock
 class TB:
     """Drives both sides of the FIFO from one per-cycle loop and checks every cycle."""
 
-    def __init__(self, dut) -> None:
+    def __init__(self, dut: Any) -> None:
         self.dut = dut
         self.log = logging.getLogger("tb.dma_fifo")
         self.width = param(dut, "WIDTH")
@@ -84,7 +85,7 @@ async def _settle(tb: TB, cycles: int = 4) -> None:
 
 
 @cocotb.test()
-async def test_random_traffic(dut) -> None:
+async def test_random_traffic(dut: Any) -> None:
     """Random valid/ready on both sides: order kept, count right at every quiet point."""
     tb = TB(dut)
     await tb.reset()
@@ -100,7 +101,7 @@ async def test_random_traffic(dut) -> None:
 
 
 @cocotb.test()
-async def test_fill_and_drain(dut) -> None:
+async def test_fill_and_drain(dut: Any) -> None:
     """Fills to exactly DEPTH (in_ready low, count = DEPTH), then drains in order."""
     tb = TB(dut)
     await tb.reset()
@@ -116,7 +117,7 @@ async def test_fill_and_drain(dut) -> None:
 
 
 @cocotb.test()
-async def test_full_throughput(dut) -> None:
+async def test_full_throughput(dut: Any) -> None:
     """With both sides always ready, one entry per cycle goes through."""
     tb = TB(dut)
     await tb.reset()
@@ -126,7 +127,7 @@ async def test_full_throughput(dut) -> None:
 
 
 @cocotb.test()
-async def test_clear(dut) -> None:
+async def test_clear(dut: Any) -> None:
     """clear empties the FIFO; it works normally afterwards."""
     tb = TB(dut)
     await tb.reset()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from collections import deque
 from dataclasses import dataclass
+from typing import Any
 
 import cocotb
 from cocotb.triggers import RisingEdge
@@ -73,7 +74,7 @@ def expected_out(unit: Unit, nbytes: int) -> list[OutBeat]:
 class TB:
     """Drives `in`, takes `out`, compares with the model; one per-cycle loop."""
 
-    def __init__(self, dut) -> None:
+    def __init__(self, dut: Any) -> None:
         self.dut = dut
         self.log = logging.getLogger("tb.dma_realign")
         self.width = param(dut, "DATA_WIDTH")
@@ -209,7 +210,7 @@ class TB:
 
 
 @cocotb.test()
-async def test_random_units_backpressure(dut) -> None:
+async def test_random_units_backpressure(dut: Any) -> None:
     """Random lanes, lengths, empty end beats and user flags, with random valid/ready."""
     tb = TB(dut)
     await tb.reset()
@@ -219,7 +220,7 @@ async def test_random_units_backpressure(dut) -> None:
 
 
 @cocotb.test()
-async def test_edge_units(dut) -> None:
+async def test_edge_units(dut: Any) -> None:
     """Every start lane x every one-beat length, zero-byte units, closing empty beats."""
     tb = TB(dut)
     await tb.reset()
@@ -253,7 +254,7 @@ async def test_edge_units(dut) -> None:
 
 
 @cocotb.test()
-async def test_full_throughput(dut) -> None:
+async def test_full_throughput(dut: Any) -> None:
     """Both sides ready: one beat per cycle in and out for any start lane.
 
     The input stalls exactly once per unit whose output needs one beat more than
@@ -285,7 +286,7 @@ async def test_full_throughput(dut) -> None:
 
 
 @cocotb.test()
-async def test_clear(dut) -> None:
+async def test_clear(dut: Any) -> None:
     """clear in the middle of a unit drops it; the next unit comes out clean."""
     tb = TB(dut)
     await tb.reset()

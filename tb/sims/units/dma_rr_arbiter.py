@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import cocotb
 from cocotb.triggers import RisingEdge, Timer
@@ -35,7 +36,7 @@ class RrModel:
 
 
 class TB:
-    def __init__(self, dut) -> None:
+    def __init__(self, dut: Any) -> None:
         self.dut = dut
         self.log = logging.getLogger("tb.dma_rr_arbiter")
         self.ports = param(dut, "PORTS")
@@ -78,7 +79,7 @@ async def _check(tb: TB, req: int, hold: bool, advance: bool) -> int | None:
 
 
 @cocotb.test()
-async def test_round_robin_all_requesting(dut) -> None:
+async def test_round_robin_all_requesting(dut: Any) -> None:
     """Everyone requesting, served per cycle: grants rotate 0, 1, ..., PORTS-1, 0, ..."""
     tb = TB(dut)
     await tb.reset()
@@ -88,7 +89,7 @@ async def test_round_robin_all_requesting(dut) -> None:
 
 
 @cocotb.test()
-async def test_random_against_model(dut) -> None:
+async def test_random_against_model(dut: Any) -> None:
     """Random requests, holds and advances: the grant matches the model every cycle."""
     tb = TB(dut)
     await tb.reset()
@@ -102,12 +103,13 @@ async def test_random_against_model(dut) -> None:
 
 
 @cocotb.test()
-async def test_hold_keeps_grant(dut) -> None:
+async def test_hold_keeps_grant(dut: Any) -> None:
     """While hold is high the grant stays put, even when the holder drops its request."""
     tb = TB(dut)
     await tb.reset()
     full = (1 << tb.ports) - 1
     g = await _check(tb, full, True, True)
+    assert g is not None, "nobody granted while everyone requests"
     for _ in range(5):
         assert await _check(tb, full & ~(1 << g), True, False) == g
     await _check(tb, full & ~(1 << g), False, False)

@@ -24,9 +24,11 @@ cases run at any width.
 from __future__ import annotations
 
 import logging
+import random
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import cocotb
 from cocotb.triggers import RisingEdge
@@ -56,6 +58,8 @@ from tb.unitbench.axi_ram import pause_pattern
 from tb.unitbench.common import CLOCK_NS, param, reset_dut, seeded_random, start_clock
 
 X = Logic("X")
+#: signal name -> value to drive (an int, or X / a LogicArray for the X cases)
+Signals = dict[str, Any]
 
 # harness parameters the broken cases rely on (tb_checker_test_top defaults)
 AXI_MAX_OUTSTANDING = 16
@@ -91,7 +95,7 @@ IDLE = {
 class TB:
     """The harness: clock, reset, the three checker watchers (record mode), signal helpers."""
 
-    def __init__(self, dut) -> None:
+    def __init__(self, dut: Any) -> None:
         self.dut = dut
         self.log = logging.getLogger("tb.protocol_checkers")
         self.width = param(dut, "DATA_WIDTH")
@@ -169,29 +173,29 @@ async def expect(
 
 
 # ---------------------------------------------------------------------- AXI4 helpers
-def aw(addr: int, length: int = 0, axi_id: int = 0, size: int = 3, burst: int = 1) -> dict:
+def aw(addr: int, length: int = 0, axi_id: int = 0, size: int = 3, burst: int = 1) -> Signals:
     return {
         "s_axi_awaddr": addr, "s_axi_awlen": length, "s_axi_awid": axi_id,
         "s_axi_awsize": size, "s_axi_awburst": burst,
     }  # fmt: skip
 
 
-def ar(addr: int, length: int = 0, axi_id: int = 0, size: int = 3, burst: int = 1) -> dict:
+def ar(addr: int, length: int = 0, axi_id: int = 0, size: int = 3, burst: int = 1) -> Signals:
     return {
         "s_axi_araddr": addr, "s_axi_arlen": length, "s_axi_arid": axi_id,
         "s_axi_arsize": size, "s_axi_arburst": burst,
     }  # fmt: skip
 
 
-def w(data: int = 0, strb: int = 0xFF, last: object = 1) -> dict:
+def w(data: int = 0, strb: int = 0xFF, last: object = 1) -> Signals:
     return {"s_axi_wdata": data, "s_axi_wstrb": strb, "s_axi_wlast": last}
 
 
-def b(axi_id: int, resp: object = 0) -> dict:
+def b(axi_id: int, resp: object = 0) -> Signals:
     return {"m_axi_bid": axi_id, "m_axi_bresp": resp}
 
 
-def r(axi_id: int, data: int = 0, last: object = 1, resp: object = 0) -> dict:
+def r(axi_id: int, data: int = 0, last: object = 1, resp: object = 0) -> Signals:
     return {"m_axi_rid": axi_id, "m_axi_rdata": data, "m_axi_rlast": last, "m_axi_rresp": resp}
 
 
@@ -451,7 +455,7 @@ async def axi_not_drained(tb: TB) -> None:
 
 
 # ------------------------------------------------------------------ AXI-Lite
-def axil(**signals: object) -> dict:
+def axil(**signals: object) -> Signals:
     """AXI-Lite signals by short name: axil(awvalid=1) -> s_axil_awvalid=1."""
     return {f"s_axil_{name}": value for name, value in signals.items()}
 
@@ -604,7 +608,7 @@ async def axil_not_drained(tb: TB) -> None:
 
 
 # ------------------------------------------------------------------ AXI-Stream
-def axis(**signals: object) -> dict:
+def axis(**signals: object) -> Signals:
     return {f"s_axis_{name}": value for name, value in signals.items()}
 
 
@@ -659,7 +663,7 @@ async def axis_tuser_not_last(tb: TB) -> None:
 
 @cocotb.test()
 @cocotb.parametrize(case=CASES)
-async def test_rule_fires(dut, case: Case) -> None:
+async def test_rule_fires(dut: Any, case: Case) -> None:
     """A broken case: the checker reports its rule first, with the address and ID."""
     assert param(dut, "DATA_WIDTH") == 64, "the broken cases are written for 64-bit data"
     tb = TB(dut)
@@ -668,7 +672,7 @@ async def test_rule_fires(dut, case: Case) -> None:
 
 
 @cocotb.test()
-async def test_every_rule_has_a_case(dut) -> None:
+async def test_every_rule_has_a_case(dut: Any) -> None:
     """Every rule of ProtocolRule (but NONE) has its broken case."""
     covered = {case.rule for case in CASES}  # type: ignore[attr-defined]
     missing = sorted(rule.name for rule in set(R) - covered - {R.NONE})
@@ -677,7 +681,7 @@ async def test_every_rule_has_a_case(dut) -> None:
 
 
 @cocotb.test(expect_error=ProtocolViolation)
-async def test_watcher_stops_the_test(dut) -> None:
+async def test_watcher_stops_the_test(dut: Any) -> None:
     """Outside record mode the first violation raises ProtocolViolation and ends the test."""
     tb = TB(dut)
     await tb.reset()
@@ -708,16 +712,17 @@ class ScriptedAxi:
     records the addresses it was given.
     """
 
-    def __init__(self, tb: TB, *, writes: list[Burst] = (), reads: list[Burst] = ()) -> None:
+    def __init__(self, tb: TB, *, writes: Sequence[Burst] = (),
+                 reads: Sequence[Burst] = ()) -> None:
         self.tb = tb
         self.aw_todo = deque(writes)
         self.ar_todo = deque(reads)
-        self.w_todo: deque[dict] = deque()
+        self.w_todo: deque[Signals] = deque()
         self.aw_cur: Burst | None = None
         self.ar_cur: Burst | None = None
-        self.w_cur: dict | None = None
+        self.w_cur: Signals | None = None
         self.rq: deque[tuple[int, int]] = deque()  # (id, beats)
-        self.r_beats: deque[dict] = deque()
+        self.r_beats: deque[Signals] = deque()
         self.awq: deque[tuple[int, int]] = deque()  # (id, beats)
         self.w_seen = 0
         self.bq: deque[int] = deque()
@@ -823,7 +828,7 @@ HIGH_READS = [Burst(0x2_0000_1000, 1, 1), Burst(0x2_0000_2000, 1, 2), Burst(0x2_
 
 @cocotb.test()
 @cocotb.parametrize(mode=list(MangleMode))
-async def test_mangler(dut, mode: MangleMode) -> None:
+async def test_mangler(dut: Any, mode: MangleMode) -> None:
     """Each mode misbehaves once, on the burst at index MANGLE_NTH, and the checker says so."""
     assert param(dut, "DATA_WIDTH") == 64, "the mangler scenarios are written for 64-bit data"
     assert param(dut, "MANGLE_NTH") == 1
@@ -852,13 +857,13 @@ async def test_mangler(dut, mode: MangleMode) -> None:
 
 
 # ------------------------------------------------------------------ clean traffic
-def _pauses(rng, channels, p: float) -> None:
+def _pauses(rng: random.Random, channels: Iterable[Any], p: float) -> None:
     for channel in channels:
         channel.set_pause_generator(pause_pattern(rng, p))
 
 
 @cocotb.test()
-async def test_axi_clean_random_traffic(dut) -> None:
+async def test_axi_clean_random_traffic(dut: Any) -> None:
     """AxiMaster -> mangler (mode 0) -> AxiRam, random bursts and back-pressure: no alarm."""
     tb = TB(dut)
     await tb.reset()
@@ -894,7 +899,7 @@ async def test_axi_clean_random_traffic(dut) -> None:
 
 
 @cocotb.test()
-async def test_axil_clean_random_traffic(dut) -> None:
+async def test_axil_clean_random_traffic(dut: Any) -> None:
     """AxiLiteMaster -> AxiLiteRam on the same ports, random access and back-pressure."""
     tb = TB(dut)
     await tb.reset()
@@ -923,7 +928,7 @@ async def test_axil_clean_random_traffic(dut) -> None:
 
 
 @cocotb.test()
-async def test_axis_clean_random_traffic(dut) -> None:
+async def test_axis_clean_random_traffic(dut: Any) -> None:
     """AxiStreamSource -> AxiStreamSink on the same ports, packed frames, back-pressure."""
     tb = TB(dut)
     await tb.reset()
@@ -945,7 +950,7 @@ async def test_axis_clean_random_traffic(dut) -> None:
 
 
 @cocotb.test()
-async def test_clean_corner_cases(dut) -> None:
+async def test_clean_corner_cases(dut: Any) -> None:
     """Legal but unusual traffic, hand-driven: every checker stays silent and drained."""
     tb = TB(dut)
     await tb.reset()
