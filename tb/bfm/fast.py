@@ -21,6 +21,7 @@ burst at a time, with ``AxiSlave``'s error semantics (:mod:`tb.bfm.host_port`).
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -43,10 +44,12 @@ __all__ = [
     "FastMemory",
     "FastStreamSink",
     "FastStreamSource",
+    "StreamPacket",
     "probability_to_threshold",
 ]
 
 _M32 = 0xFFFF_FFFF
+_M64 = (1 << 64) - 1
 
 
 def probability_to_threshold(p: float) -> int:
@@ -204,19 +207,23 @@ class FastAxiLiteMaster:
     async def read_dword(self, address: int) -> int:
         return await self._access(False, address, 0)
 
-    async def write_dword(self, address: int, data: int) -> None:
-        await self._access(True, address, data & _M32)
+    async def write_dword(self, address: int, data: int, *, strobe: int = 0xF) -> None:
+        """Write ``data``; ``strobe`` (WSTRB) picks the byte lanes written."""
+        await self._access(True, address, data & _M32, strobe)
 
-    async def _access(self, write: bool, address: int, data: int) -> int:
+    async def _access(self, write: bool, address: int, data: int, strobe: int = 0xF) -> int:
         if not 0 <= address < 1 << 12 or address % 4:
             raise ValueError(
                 f"register address must be a dword offset below 0x1000, not {address:#x}"
             )
+        if not 0 <= strobe <= 0xF:
+            raise ValueError(f"WSTRB must be 4 bits, not {strobe:#x}")
         async with self._lock:
             self.start()
             self._seq = seq = (self._seq + 1) & 0xFFFF
             self._answered.clear()
-            write_uint(self._req, seq << 49 | int(write) << 48 | 0xF << 44 | address << 32 | data)
+            write_uint(self._req,
+                       seq << 49 | int(write) << 48 | strobe << 44 | address << 32 | data)
             await self._answered.wait()
             rsp = self._answer
             self.accesses += 1
@@ -280,10 +287,21 @@ class FastStreamSource:
     def _free_slots(self) -> int:
         return self.nbuf - ((self._loaded - self._consumed_n) & _M32)
 
-    async def send(self, data: bytes, tuser: bool = False) -> None:
-        """Queue one packet; returns once all of it is in the HDL's buffers."""
+    async def send(self, data: bytes, tuser: bool = False, *,
+                   keep_hole: int | None = None) -> None:
+        """Queue one packet; returns once all of it is in the HDL's buffers.
+
+        ``tuser`` goes with the last beat (TLAST). ``keep_hole``: a malformed packet on
+        purpose, TKEEP of that byte is 0 (a byte of the first ``buf_bytes``; the
+        AXI-Stream checker reports it as a sparse or unpacked TKEEP).
+        """
         if not data:
             raise ValueError("an AXI-Stream packet needs at least one byte, not 0")
+        if keep_hole is not None and not 0 <= keep_hole < min(len(data), self.buf_bytes, 1 << 15):
+            raise ValueError(
+                f"keep_hole must be a byte of the packet's first {self.buf_bytes}-byte load, "
+                f"not {keep_hole}"
+            )
         async with self._lock:
             for off in range(0, len(data), self.buf_bytes):
                 piece = data[off : off + self.buf_bytes]
@@ -294,7 +312,9 @@ class FastStreamSource:
                 sb = self._seg_bytes
                 for s in range(-(-len(piece) // sb)):
                     write_bytes(self._buf_seg[slot * self.nseg + s], piece[s * sb : (s + 1) * sb])
-                write_uint(self._buf_ctl[slot], int(tuser) << 25 | int(last) << 24 | len(piece))
+                hole = 0 if keep_hole is None or off else keep_hole << 27 | 1 << 26
+                write_uint(self._buf_ctl[slot],
+                           hole | int(tuser) << 25 | int(last) << 24 | len(piece))
                 self._loaded = (self._loaded + 1) & _M32
                 write_uint(self._loaded_h, self._loaded)
             self.packets += 1
@@ -308,6 +328,17 @@ class FastStreamSource:
 
 
 # -------------------------------------------------------------- AXI-Stream sink
+@dataclass(frozen=True)
+class StreamPacket:
+    """A packet the sink took: its bytes (TKEEP applied), TUSER of its last beat, and the
+    simulated times of its first and last beats."""
+
+    data: bytes
+    tuser: bool
+    first_ns: int
+    last_ns: int
+
+
 class FastStreamSink:
     """Python half of ``tb_axis_sink``: one wake-up per packet, packets queued for recv()."""
 
@@ -327,7 +358,8 @@ class FastStreamSink:
         self._chk_seg = handle.chk_seg
         self._seen = 0
         self._partial: list[bytes] = []
-        self.queue: Queue[tuple[bytes, bool]] = Queue()
+        self._first_ns = 0
+        self.queue: Queue[StreamPacket] = Queue()
         self._watch: Watch | None = None
         self.packets = 0
 
@@ -352,10 +384,13 @@ class FastStreamSink:
             slot = self._seen % self.nbuf
             info = read_uint(self._chk_info[slot])
             beats, last, tuser = info & 0xFFFF, info >> 16 & 1, info >> 17 & 1
+            if not self._partial:
+                self._first_ns = info >> 18 & _M64
             self._partial.append(self._chunk(slot, beats))
             self._seen = (self._seen + 1) & _M32
             if last:
-                self.queue.put_nowait((b"".join(self._partial), bool(tuser)))
+                self.queue.put_nowait(StreamPacket(b"".join(self._partial), bool(tuser),
+                                                   self._first_ns, info >> 82 & _M64))
                 self._partial = []
                 self.packets += 1
         write_uint(self._acked, self._seen)
@@ -376,6 +411,11 @@ class FastStreamSink:
         return bytes(np.frombuffer(raw, np.uint8)[mask].tobytes())
 
     async def recv(self) -> tuple[bytes, bool]:
+        packet = await self.queue.get()
+        return packet.data, packet.tuser
+
+    async def recv_packet(self) -> StreamPacket:
+        """The next packet, with the times of its first and last beats."""
         return await self.queue.get()
 
 

@@ -7,8 +7,9 @@
 // Beats are collected into chunk slot n % NBUF: chk_seg[(n % NBUF)*NSEG + s] =
 // {tkeep of each beat, tdata of each beat} (SEG_BEATS beats per word, beat 0
 // lowest). A chunk ends at TLAST or when its buffer is full; then
-// chk_info[n % NBUF] = {tuser of the last beat, tlast, beats[15:0]} and the
-// chunk count goes up. `count` lags the chunk count by one cycle (an entry
+// chk_info[n % NBUF] = {time_ns of its last beat[63:0], time_ns of its first
+// beat[63:0], tuser of the last beat, tlast, beats[15:0]} and the chunk count
+// goes up. `count` lags the chunk count by one cycle (an entry
 // below it is complete); Python reads the chunk and writes `acked` = n + 1 to
 // free the slot. TREADY is low while every slot is full, and each cycle with
 // probability cfg_pause/256 (seeded LCG; +STREAM_PAUSE=, +BP_SEED= set
@@ -63,7 +64,7 @@ end
 
 // read by Python
 reg [SEG_DATA_BITS+SEG_BEATS*BYTES-1:0] chk_seg [0:NBUF*NSEG-1];
-reg [17:0] chk_info [0:NBUF-1];
+reg [145:0] chk_info [0:NBUF-1];
 reg [31:0] count;
 // written by Python
 reg [31:0] acked /* verilator public_flat_rw */;
@@ -72,6 +73,7 @@ reg [31:0] cfg_seed /* verilator public_flat_rw */;
 
 reg [31:0] chk_cnt;   // chunks complete
 reg [15:0] beat;      // beat index in the chunk being filled
+reg [63:0] t_first;   // when the chunk's first beat was taken
 
 // pause generator: a 64-bit LCG (MMIX constants) stepped only while TVALID is high
 localparam [63:0] LCG_A = 64'd6364136223846793005;
@@ -116,8 +118,12 @@ always @(posedge clk) begin
         if (s_axis_tvalid && s_axis_tready) begin
             chk_seg[word][lane * DATA_WIDTH +: DATA_WIDTH] <= s_axis_tdata;
             chk_seg[word][SEG_DATA_BITS + lane * BYTES +: BYTES] <= s_axis_tkeep;
+            if (beat == 16'd0) begin
+                t_first <= $time;
+            end
             if (s_axis_tlast || beat == LAST_BEAT) begin
-                chk_info[slot] <= {s_axis_tuser, s_axis_tlast, beat + 16'd1};
+                chk_info[slot] <= {$time, beat == 16'd0 ? $time : t_first, s_axis_tuser,
+                                   s_axis_tlast, beat + 16'd1};
                 chk_cnt <= chk_cnt + 32'd1;
                 beat <= 16'd0;
             end else begin

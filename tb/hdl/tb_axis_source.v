@@ -6,13 +6,16 @@
 //
 // Python writes a load into slot n % NBUF: its bytes into
 // buf_seg[(n % NBUF)*NSEG + s] (byte i of the load at bits 8*i of the buffer,
-// SEG_BEATS beats per word), then buf_ctl[n % NBUF] = {tuser, last, length[23:0]},
-// then `loaded` = n + 1. The transactor streams loads in order, beat after
-// beat, and bumps `consumed` when a load's final beat has left the buffer (the
-// slot is free again). A packet longer than a buffer is several loads; only
-// the final one has `last` (TLAST) set, and every load but the final one holds
-// a whole number of beats. `tuser` is driven on every beat of the load. With
-// loads queued the packets follow each other without a bubble. Each cycle TVALID
+// SEG_BEATS beats per word), then buf_ctl[n % NBUF] = {hole_byte[14:0], hole,
+// tuser, last, length[23:0]}, then `loaded` = n + 1. The transactor streams
+// loads in order, beat after beat, and bumps `consumed` when a load's final beat
+// has left the buffer (the slot is free again). A packet longer than a buffer is
+// several loads; only the final one has `last` (TLAST) set, and every load but
+// the final one holds a whole number of beats. `tuser` is driven with TLAST (on
+// the packet's last beat). `hole` makes a malformed packet on purpose: TKEEP
+// of byte `hole_byte` of the load is 0 (a test of how the receiver treats a
+// hole in TKEEP). With loads queued the packets follow each other without a
+// bubble. Each cycle TVALID
 // drops with probability cfg_pause/256 (seeded LCG; +STREAM_PAUSE=,
 // +BP_SEED= set the defaults).
 module tb_axis_source #(
@@ -65,7 +68,7 @@ end
 
 // written by Python
 reg [SEG_BEATS*DATA_WIDTH-1:0] buf_seg [0:NBUF*NSEG-1] /* verilator public_flat_rw */;
-reg [25:0] buf_ctl [0:NBUF-1] /* verilator public_flat_rw */;
+reg [41:0] buf_ctl [0:NBUF-1] /* verilator public_flat_rw */;
 reg [31:0] loaded /* verilator public_flat_rw */;
 reg [31:0] cfg_pause /* verilator public_flat_rw */;
 reg [31:0] cfg_seed /* verilator public_flat_rw */;
@@ -86,8 +89,10 @@ wire pause = {24'd0, rnd[63:56]} < cfg_pause;
 
 
 wire [PTR_BITS-1:0] slot = consumed[PTR_BITS-1:0];
-wire [25:0] ctl = buf_ctl[slot];
+wire [41:0] ctl = buf_ctl[slot];
 wire [23:0] len = ctl[23:0];
+// the byte of the load whose TKEEP bit is 0 when ctl[26] (hole) is set
+wire [15:0] hole_byte = {1'b0, ctl[41:27]};
 // beats of the load, minus one
 wire [23:0] last_beat = (len - 24'd1) >> BYTE_SHIFT;
 // valid bytes of the final beat
@@ -124,8 +129,11 @@ always @(posedge clk) begin
                 m_axis_tvalid <= 1'b1;
                 m_axis_tdata <= buf_seg[word][lane * DATA_WIDTH +: DATA_WIDTH];
                 m_axis_tkeep <= final_beat ? ~({BYTES{1'b1}} << tail) : {BYTES{1'b1}};
+                if (ctl[26] && beat == hole_byte >> BYTE_SHIFT) begin
+                    m_axis_tkeep[hole_byte[BYTE_SHIFT-1:0]] <= 1'b0;
+                end
                 m_axis_tlast <= final_beat && ctl[24];
-                m_axis_tuser <= ctl[25];
+                m_axis_tuser <= final_beat && ctl[24] && ctl[25];
                 if (final_beat) begin
                     beat <= 16'd0;
                     consumed <= consumed + 32'd1;
