@@ -17,13 +17,21 @@ __all__ = ["ReadBurst", "WriteBurst"]
 
 @dataclass(frozen=True, slots=True)
 class ReadBurst:
-    """An AR handshake: INCR burst of ``beats`` beats of ``beat_bytes`` from ``addr``."""
+    """An AR handshake: INCR burst of ``beats`` beats of ``beat_bytes`` from ``addr``.
+
+    ``size`` and ``burst`` are ARSIZE and ARBURST as the bus carried them, ``in_flight``
+    the read bursts of this ID in flight at the handshake, this one included (modulo
+    256); None where not recorded (a record made by hand).
+    """
 
     time_ns: int
     axi_id: int
     addr: int
     beats: int
     beat_bytes: int
+    size: int | None = None
+    burst: int | None = None
+    in_flight: int | None = None
 
     @property
     def start(self) -> int:
@@ -38,7 +46,10 @@ class ReadBurst:
 
 @dataclass(frozen=True, slots=True)
 class WriteBurst:
-    """An AW and all its W beats: ``data`` and ``strobe`` cover ``[start, end)`` byte by byte."""
+    """An AW and all its W beats: ``data`` and ``strobe`` cover ``[start, end)`` byte by byte.
+
+    ``size`` and ``burst`` are AWSIZE and AWBURST (None where not recorded).
+    """
 
     time_ns: int
     axi_id: int
@@ -47,6 +58,8 @@ class WriteBurst:
     beat_bytes: int
     data: bytes
     strobe: npt.NDArray[np.bool_]
+    size: int | None = None
+    burst: int | None = None
 
     @property
     def start(self) -> int:

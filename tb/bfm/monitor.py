@@ -146,15 +146,18 @@ class AxiBurstMonitor:
         return value >> 88 & _M64, value >> 72 & 0xFFFF, value >> 64 & 0xFF, value & _M64
 
     def _read_event(self, n: int) -> ReadBurst:
-        time_ns, axi_id, alen, addr = self._info(read_uint(self._ar_info[n % self.depth]))
+        info = read_uint(self._ar_info[n % self.depth])
+        time_ns, axi_id, alen, addr = self._info(info)
         self.read_beats += alen + 1
         return ReadBurst(
-            time_ns=time_ns, axi_id=axi_id, addr=addr, beats=alen + 1, beat_bytes=self.beat_bytes
+            time_ns=time_ns, axi_id=axi_id, addr=addr, beats=alen + 1, beat_bytes=self.beat_bytes,
+            size=info >> 152 & 7, burst=info >> 155 & 3, in_flight=info >> 157 & 0xFF,
         )
 
     def _write_event(self, n: int) -> WriteBurst:
         slot = n % self.depth
-        aw_time, axi_id, alen, addr = self._info(read_uint(self._aw_info[slot]))
+        info = read_uint(self._aw_info[slot])
+        aw_time, axi_id, alen, addr = self._info(info)
         w = read_uint(self._w_info[slot])
         w_time, w_beats = w >> 16 & _M64, w & 0xFFFF
         beats = alen + 1
@@ -176,6 +179,8 @@ class AxiBurstMonitor:
             beat_bytes=self.beat_bytes,
             data=data,
             strobe=strobe,
+            size=info >> 152 & 7,
+            burst=info >> 155 & 3,
         )
 
     def burst_data(self, slot: int, beats: int) -> tuple[bytes, npt.NDArray[np.bool_]]:

@@ -9,7 +9,11 @@
 // with the n-th AW) in two rings that Python reads by hierarchical name, so
 // Python wakes once per burst, never per beat:
 //
-//   ar_info[i], aw_info[i]  {time_ns[63:0], id[15:0], len[7:0], addr[63:0]}  (INFO_BITS)
+//   ar_info[i], aw_info[i]  {in_flight[7:0], burst[1:0], size[2:0], time_ns[63:0],
+//                            id[15:0], len[7:0], addr[63:0]}  (INFO_BITS)
+//                           in_flight (AR only; 0 in aw_info): read bursts of this ID
+//                           in flight at the handshake, this one included, and so is
+//                           one whose RLAST is taken at the same edge (modulo 256)
 //   w_info[i]               {time_ns[63:0] of the WLAST beat, beats[15:0]}
 //   w_seg[i*NSEG + s]       beats s*SEG_BEATS .. +SEG_BEATS-1 of write burst i:
 //                           {wstrb of each beat, wdata of each beat} (beat 0 lowest)
@@ -44,12 +48,22 @@ module tb_axi_monitor #(
     input  wire [ID_WIDTH-1:0]     arid,
     input  wire [63:0]             araddr,
     input  wire [7:0]              arlen,
+    input  wire [2:0]              arsize,
+    input  wire [1:0]              arburst,
     input  wire                    arvalid,
     input  wire                    arready,
+
+    // R: only the end of each read burst (RLAST taken) is counted, per ID
+    input  wire [ID_WIDTH-1:0]     rid,
+    input  wire                    rlast,
+    input  wire                    rvalid,
+    input  wire                    rready,
 
     input  wire [ID_WIDTH-1:0]     awid,
     input  wire [63:0]             awaddr,
     input  wire [7:0]              awlen,
+    input  wire [2:0]              awsize,
+    input  wire [1:0]              awburst,
     input  wire                    awvalid,
     input  wire                    awready,
 
@@ -78,7 +92,9 @@ localparam PTR_BITS = $clog2(DEPTH);
 // beat index within a w_seg word
 localparam [15:0] SEG_MASK = SEG_BEATS[15:0] - 16'd1;
 // width of an ar_info / aw_info entry
-localparam INFO_BITS = 64 + 16 + 8 + 64;
+localparam INFO_BITS = 8 + 2 + 3 + 64 + 16 + 8 + 64;
+// IDs whose read bursts in flight are counted
+localparam IDS = 1 << ID_WIDTH;
 
 initial begin
     if (ID_WIDTH < 1 || ID_WIDTH > 16) begin
@@ -112,6 +128,14 @@ reg [15:0] w_beat;
 wire [31:0] wr_done = (aw_cnt - w_cnt) >= 32'h8000_0000 ? aw_cnt : w_cnt;
 wire [31:0] wr_done_max = (aw_cnt - w_cnt) >= 32'h8000_0000 ? w_cnt : aw_cnt;
 
+// read bursts in flight per ID: AR taken, RLAST not yet (modulo 256)
+reg [7:0] rd_flight [0:IDS-1];
+// the AR and the RLAST of one ID at one edge leave its count as it was
+wire ar_take = arvalid && arready;
+wire r_end = rvalid && rready && rlast;
+wire same_id = arid == rid;
+integer i;
+
 // unpaired W data or AW info was overwritten (sticky)
 reg overrun;
 reg [64:0] counts_d1;
@@ -144,22 +168,31 @@ initial begin
     overrun = 1'b0;
     counts_d1 = 65'd0;
     counts_d2 = 65'd0;
+    for (i = 0; i < IDS; i = i + 1) begin
+        rd_flight[i] = 8'd0;
+    end
 end
 
 always @(posedge clk) begin
-    if (arvalid && arready) begin
-        ar_info[ar_slot] <= {$time, arid16, arlen, araddr};
+    if (ar_take) begin
+        ar_info[ar_slot] <= {rd_flight[arid] + 8'd1, arburst, arsize, $time, arid16, arlen, araddr};
         ar_cnt <= ar_cnt + 32'd1;
+        if (!(r_end && same_id)) begin
+            rd_flight[arid] <= rd_flight[arid] + 8'd1;
+        end
+    end
+    if (r_end && !(ar_take && same_id)) begin
+        rd_flight[rid] <= rd_flight[rid] - 8'd1;
     end
     if (awvalid && awready) begin
-        aw_info[aw_slot] <= {$time, awid16, awlen, awaddr};
+        aw_info[aw_slot] <= {8'd0, awburst, awsize, $time, awid16, awlen, awaddr};
         aw_cnt <= aw_cnt + 32'd1;
         if (aw_cnt - w_cnt >= DEPTH && aw_cnt - w_cnt < 32'h8000_0000) begin
             overrun <= 1'b1;
         end
     end
     if (wvalid && wready) begin
-        if (w_beat < MAX_BURST_LEN) begin
+        if ({16'd0, w_beat} < MAX_BURST_LEN) begin
             w_seg[w_word][w_lane * DATA_WIDTH +: DATA_WIDTH] <= wdata;
             w_seg[w_word][SEG_DATA_BITS + w_lane * BYTES +: BYTES] <= wstrb;
         end
@@ -180,6 +213,10 @@ always @(posedge clk) begin
         w_beat <= 16'd0;
         aw_cnt <= wr_done_max;
         w_cnt <= wr_done_max;
+        // every read in flight is dropped
+        for (i = 0; i < IDS; i = i + 1) begin
+            rd_flight[i] <= 8'd0;
+        end
     end
     // (Icarus charges per statement executed: skip the copies when nothing moved)
     if (counts_d1 != {overrun, wr_done, ar_cnt}) begin

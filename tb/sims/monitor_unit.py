@@ -2,9 +2,10 @@
 
 Python drives the bus cycle by cycle (a unit test may): ARs on every cycle,
 write bursts completing on every cycle and on the same cycles as ARs, W bursts
-before their AW and AWs before their W, multi-word bursts; every event must
-come out once, in bus order, with its time, ID, address, length, data and
-strobes.
+before their AW and AWs before their W, multi-word bursts, read bursts ending
+(RLAST) on the same cycles as ARs of their ID and of others; every event must
+come out once, in bus order, with its time, ID, address, length, size, burst
+type, data and strobes, and each AR with the reads of its ID in flight.
 """
 
 from __future__ import annotations
@@ -24,19 +25,25 @@ from tb.phase import PythonPhase
 CLOCK_NS = 4
 
 
+#: an AR or AW: id, addr, len, size, burst
+Addr = tuple[int, int, int, int, int]
+
+
 @dataclass
 class _Cycle:
-    ar: tuple[int, int, int] | None = None          # id, addr, len
-    aw: tuple[int, int, int] | None = None
+    ar: Addr | None = None
+    aw: Addr | None = None
     w: tuple[int, int, bool] | None = None          # data, strb, last
+    r: tuple[int, bool, bool] | None = None         # rid, rlast, rready (rvalid high)
     stall: bool = False                              # valid high, ready low on every channel
 
 
 @dataclass
 class _Plan:
     cycles: list[_Cycle] = field(default_factory=list)
-    reads: list[tuple[int, int, int, int]] = field(default_factory=list)   # cycle, id, addr, len
-    aws: list[tuple[int, int, int, int]] = field(default_factory=list)
+    #: cycle, id, addr, len, size, burst, reads of that ID in flight (this one included)
+    reads: list[tuple[int, int, int, int, int, int, int]] = field(default_factory=list)
+    aws: list[tuple[int, int, int, int, int, int]] = field(default_factory=list)
     wbursts: list[tuple[int, bytes, np.ndarray]] = field(default_factory=list)  # last cycle
 
     def cycle(self, i: int) -> _Cycle:
@@ -61,7 +68,8 @@ def _plan(rng: random.Random, beat_bytes: int, max_len: int) -> _Plan:
         plan.wbursts.append((w_start + beats - 1, bytes(data), np.array(strb, bool)))
 
     def aw(c: int, beats: int) -> None:
-        a = (rng.randrange(16), rng.randrange(1 << 40) * beat_bytes, beats - 1)
+        a = (rng.randrange(16), rng.randrange(1 << 40) * beat_bytes, beats - 1,
+             rng.randrange(8), rng.randrange(4))
         plan.cycle(c).aw = a
         plan.aws.append((c, *a))
 
@@ -90,14 +98,29 @@ def _plan(rng: random.Random, beat_bytes: int, max_len: int) -> _Plan:
         c += n
     t = c
     plan.cycle(t + 1).stall = True
-    # reads: an AR on every cycle of the whole run (same cycles as write completions)
+    # reads: an AR on every cycle of the whole run (same cycles as write completions),
+    # and R beats: last beats of an ID in flight (some on that ID's AR cycle), other
+    # beats, and last beats not taken (RREADY low)
+    flight = [0] * 16
     for i in range(t + 2):
         cyc = plan.cycle(i)
         if cyc.stall:
             continue
-        a = (rng.randrange(16), rng.randrange(1 << 40) * beat_bytes, rng.randrange(max_len))
+        busy = [k for k in range(16) if flight[k]]
+        a = (rng.randrange(16), rng.randrange(1 << 40) * beat_bytes, rng.randrange(max_len),
+             rng.randrange(8), rng.randrange(4))
         cyc.ar = a
-        plan.reads.append((i, *a))
+        flight[a[0]] += 1
+        plan.reads.append((i, *a, flight[a[0]] % 256))
+        kind = rng.randrange(4)
+        if kind == 0 and busy:
+            rid = a[0] if a[0] in busy and rng.random() < 0.5 else rng.choice(busy)
+            cyc.r = (rid, True, True)
+            flight[rid] -= 1
+        elif kind == 1:
+            cyc.r = (rng.randrange(16), False, True)
+        elif kind == 2:
+            cyc.r = (rng.randrange(16), True, False)
     return plan
 
 
@@ -109,7 +132,8 @@ async def every_event_once_in_bus_order(dut) -> None:  # type: ignore[no-untyped
     beat_bytes = data_width // 8
     max_len = int(dut.MAX_BURST_LEN.value)
     Clock(dut.clk, CLOCK_NS, unit="ns").start(start_high=False)
-    for sig in (dut.arvalid, dut.arready, dut.awvalid, dut.awready, dut.wvalid, dut.wready):
+    for sig in (dut.arvalid, dut.arready, dut.awvalid, dut.awready, dut.wvalid, dut.wready,
+                dut.rvalid, dut.rready, dut.rlast, dut.rid):
         sig.value = 0
     dut.rst.value = 1
     await ClockCycles(dut.clk, 3)
@@ -132,10 +156,16 @@ async def every_event_once_in_bus_order(dut) -> None:  # type: ignore[no-untyped
         dut.wready.value = ready
         dut.arvalid.value = int(cyc.ar is not None or cyc.stall)
         if cyc.ar is not None:
-            dut.arid.value, dut.araddr.value, dut.arlen.value = cyc.ar
+            (dut.arid.value, dut.araddr.value, dut.arlen.value, dut.arsize.value,
+             dut.arburst.value) = cyc.ar
         dut.awvalid.value = int(cyc.aw is not None or cyc.stall)
         if cyc.aw is not None:
-            dut.awid.value, dut.awaddr.value, dut.awlen.value = cyc.aw
+            (dut.awid.value, dut.awaddr.value, dut.awlen.value, dut.awsize.value,
+             dut.awburst.value) = cyc.aw
+        dut.rvalid.value = int(cyc.r is not None or cyc.stall)
+        dut.rready.value = int(cyc.r is not None and cyc.r[2])
+        if cyc.r is not None:
+            dut.rid.value, dut.rlast.value = cyc.r[0], int(cyc.r[1])
         dut.wvalid.value = int(cyc.w is not None or cyc.stall)
         if cyc.w is not None:
             dut.wdata.value, dut.wstrb.value, last = cyc.w
@@ -144,18 +174,23 @@ async def every_event_once_in_bus_order(dut) -> None:  # type: ignore[no-untyped
     dut.arvalid.value = 0
     dut.awvalid.value = 0
     dut.wvalid.value = 0
+    dut.rvalid.value = 0
     await ClockCycles(dut.clk, 4)
     mon.stop()
     phase.stop()
 
     want: list[ReadBurst | WriteBurst] = [
-        ReadBurst(time_ns=t0 + c * CLOCK_NS, axi_id=i, addr=a, beats=n + 1, beat_bytes=beat_bytes)
-        for c, i, a, n in plan.reads
+        ReadBurst(time_ns=t0 + c * CLOCK_NS, axi_id=i, addr=a, beats=n + 1, beat_bytes=beat_bytes,
+                  size=size, burst=burst, in_flight=flight)
+        for c, i, a, n, size, burst, flight in plan.reads
     ]
-    for (ac, i, a, n), (wc, data, strobe) in zip(plan.aws, plan.wbursts, strict=True):
+    assert max(r[-1] for r in plan.reads) > 1, "the plan should keep several reads in flight"
+    for (ac, i, a, n, size, burst), (wc, data, strobe) in zip(plan.aws, plan.wbursts,
+                                                              strict=True):
         assert len(data) == (n + 1) * beat_bytes
         want.append(WriteBurst(time_ns=t0 + max(ac, wc) * CLOCK_NS, axi_id=i, addr=a,
-                               beats=n + 1, beat_bytes=beat_bytes, data=data, strobe=strobe))
+                               beats=n + 1, beat_bytes=beat_bytes, data=data, strobe=strobe,
+                               size=size, burst=burst))
     want.sort(key=lambda e: (e.time_ns, isinstance(e, WriteBurst)))
     same_cycle = {e.time_ns for e in want if isinstance(e, ReadBurst)} & {
         e.time_ns for e in want if isinstance(e, WriteBurst)}
@@ -166,8 +201,8 @@ async def every_event_once_in_bus_order(dut) -> None:  # type: ignore[no-untyped
         assert type(g) is type(w), f"event {n}: {g} reported, {w} happened"
         if isinstance(w, WriteBurst):
             assert isinstance(g, WriteBurst)
-            got_key = (g.time_ns, g.axi_id, g.addr, g.beats)
-            assert got_key == (w.time_ns, w.axi_id, w.addr, w.beats), (
+            got_key = (g.time_ns, g.axi_id, g.addr, g.beats, g.size, g.burst)
+            assert got_key == (w.time_ns, w.axi_id, w.addr, w.beats, w.size, w.burst), (
                 f"write event {n}: {g} reported, {w} happened")
             assert g.data == w.data, f"write event {n}: data differ"
             assert np.array_equal(g.strobe, w.strobe), f"write event {n}: strobes differ"
