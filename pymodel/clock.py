@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from pymodel.errors import ConfigError
 
 __all__ = ["Clock"]
@@ -11,19 +13,30 @@ class Clock:
     """Model time in ns (set by whoever drives time) and an operation counter.
 
     ``now`` never goes backwards.  ``tick()`` numbers each model operation, so
-    two events at the same ``now`` are still ordered.
+    two events at the same ``now`` are still ordered.  With a time source
+    (:meth:`follow`), ``now`` catches up with it whenever it is read.
     """
 
-    __slots__ = ("_now", "_seq")
+    __slots__ = ("_now", "_seq", "_source")
 
     def __init__(self, *, now: int = 0) -> None:
         self._now = 0
         self._seq = 0
+        self._source: Callable[[], int] | None = None
         self.now = now
+
+    def follow(self, source: Callable[[], int] | None) -> None:
+        """Take the time from ``source()`` (ns, never decreasing; a simulator's clock)
+        every time ``now`` is read; ``None`` stops following."""
+        self._source = source
 
     @property
     def now(self) -> int:
         """Current model time in ns."""
+        if self._source is not None:
+            t = self._source()
+            if t > self._now:
+                self._now = t
         return self._now
 
     @now.setter

@@ -7,9 +7,11 @@ to memory.  The device side works by logical address (``dma_read``,
 with the cache snooped (coherent) or ignored (noncoherent).
 
 ``now`` is model time in ns, set by whoever drives time (it never goes
-backwards); ``seq`` numbers operations.  Functions in ``observers`` are called
-with a ``HostAccess`` after every CPU or device access (and before a
-``TranslationFault`` is raised), so a test bench can watch both sides.
+backwards; ``clock.follow`` takes it from a simulator); ``seq`` numbers
+operations.  Functions in ``observers`` are called with a ``HostAccess`` after
+every CPU or device access (and before a ``TranslationFault`` is raised), so a
+test bench can watch both sides; functions in ``allocation_observers`` with
+every new ``Allocation`` and with the freed record of every free.
 """
 
 from __future__ import annotations
@@ -139,6 +141,7 @@ class HostAccess:
 
 
 Observer = Callable[[HostAccess], None]
+AllocationObserver = Callable[[Allocation], None]
 
 
 class Host:
@@ -187,6 +190,9 @@ class Host:
         self._live: dict[int, Allocation] = {}
         #: Called with a ``HostAccess`` after every CPU and device access.
         self.observers: list[Observer] = []
+        #: Called with each new ``Allocation`` and with the freed record (``live`` False)
+        #: of each free, after the host has made the change.
+        self.allocation_observers: list[AllocationObserver] = []
 
     # ------------------------------------------------------------------- time
     @property
@@ -270,6 +276,8 @@ class Host:
         self._va_starts.append(va)
         self._allocs[va] = a
         self._live[va] = a
+        for fn in self.allocation_observers:
+            fn(a)
         return a
 
     def free(self, va: int, *, site: str | None = None) -> Allocation:
@@ -290,6 +298,8 @@ class Host:
         freed.__dict__.update(a.__dict__, freed_time=self.clock.now, freed_seq=self.clock.seq)
         freed.__dict__["freed_site"] = site
         self._allocs[va] = freed
+        for fn in self.allocation_observers:
+            fn(freed)
         return freed
 
     def allocation_at(self, va: int) -> Allocation | None:
