@@ -18,7 +18,13 @@ from xml.etree import ElementTree
 
 from cocotb_tools.runner import get_runner
 
-from tb.simulators import SIMULATORS, build_verilator, check_simulator, verilator_env
+from tb.simulators import (
+    PUBLIC_CONFIG,
+    SIMULATORS,
+    build_verilator,
+    check_simulator,
+    verilator_env,
+)
 
 __all__ = [
     "HDL_DIR",
@@ -115,6 +121,7 @@ def run_sim(
     simulator: str = DEFAULT_SIMULATOR,
     build_root: Path = BUILD_ROOT,
     log_file: Path | None = None,
+    verilator_public: Path | None = PUBLIC_CONFIG,
 ) -> Path:
     """Build ``toplevel`` and run the cocotb tests of ``test_module`` on it.
 
@@ -124,6 +131,8 @@ def run_sim(
     path (hdl/, tb/hdl/); ``sim_args`` go to the simulator executable (for Icarus, for
     example ``-M dir -m module`` to load a VPI module), ``plusargs`` to the design.
     ``log_file``: the simulators' own output goes there instead of the console.
+    ``verilator_public``: what VPI may write under Verilator (a ``.vlt`` file; ``None``:
+    every signal, as a toplevel whose inputs Python drives needs).
     Returns the test directory (where a test may leave a ``summary.json``).
     Raises :class:`SimFailed` naming every failing test.
     """
@@ -139,7 +148,7 @@ def run_sim(
     if simulator == "verilator":
         build_dir = build_verilator(
             toplevel=toplevel, sources=srcs, includes=incs, parameters=params,
-            cache_root=build_root / "verilator", waves=waves,
+            cache_root=build_root / "verilator", waves=waves, public=verilator_public,
         )
         base_env: dict[str, str] = verilator_env()
     else:
