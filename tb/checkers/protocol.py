@@ -307,3 +307,8 @@ class MangleMode(enum.IntEnum):
         "AWADDR >= 4 GiB truncated to 32 bits (legal)",
         ProtocolRule.NONE,
     )
+    R_STALL = (
+        14,
+        "the R channel stops answering for ever (legal; the watchdog reports the hang)",
+        ProtocolRule.NONE,
+    )

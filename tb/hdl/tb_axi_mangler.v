@@ -54,9 +54,14 @@
 // |      |                 | the slave held low meanwhile                              | (if that ID owes no other B) |
 // | 12   | AR_ADDR_TRUNC   | an AR whose address is >= 4 GiB: ARADDR[63:32] cleared    | none (translation) |
 // | 13   | AW_ADDR_TRUNC   | an AW whose address is >= 4 GiB: AWADDR[63:32] cleared    | none (translation) |
+// | 14   | R_STALL         | the bus stops answering reads: from the first R beat of   | none (watchdog)    |
+// |      |                 | an R burst, RVALID to the master and RREADY to the slave  |                    |
+// |      |                 | stay low until reset (a hung interconnect)                |                    |
 //
 // Channel counts: AW and AR by handshakes on m_axi_*, W bursts by WLAST handshakes on
 // s_axi_*, R bursts by RLAST handshakes on m_axi_*, B by handshakes on m_axi_*.
+// Mode 14 is legal too (a slave may hold RVALID low as long as it likes): the engine
+// waits for ever, which only the test bench's watchdog (tb_watchdog) reports.
 // Modes 12 and 13 are not protocol violations: the bus stays legal, but the burst lands
 // at an address the driver never mapped (a device that drops the upper address bits),
 // which the translation checker must report; the protocol checker stays silent.
@@ -168,6 +173,7 @@ localparam [7:0] MODE_RLAST_MISSING  = 8'd10;  // no RLAST on the last beat
 localparam [7:0] MODE_B_EXTRA        = 8'd11;  // a second B for one write burst
 localparam [7:0] MODE_AR_ADDR_TRUNC  = 8'd12;  // ARADDR >= 4 GiB truncated to 32 bits (legal)
 localparam [7:0] MODE_AW_ADDR_TRUNC  = 8'd13;  // AWADDR >= 4 GiB truncated to 32 bits (legal)
+localparam [7:0] MODE_R_STALL        = 8'd14;  // the R channel stops for ever (legal, hung)
 /* verilator lint_on UNUSEDPARAM */
 
 // byte lanes per beat, and the ARADDR bit mode 2 flips
@@ -213,6 +219,8 @@ reg                  r_inj_reg, b_inj_reg;
 reg [ID_WIDTH-1:0]   r_inj_id_reg, b_inj_id_reg;
 reg [DATA_WIDTH-1:0] r_inj_data_reg;
 reg [1:0]            r_inj_resp_reg, b_inj_resp_reg;
+// mode 14: the R channel has stopped (until reset)
+reg                  r_stall_reg;
 
 // may this mode still act
 wire armed = !mangled;
@@ -241,6 +249,8 @@ wire rl_early_now = mode == MODE_RLAST_EARLY && r_due && m_axi_rvalid && !m_axi_
                     !r_inj_reg;
 wire rl_miss_now  = mode == MODE_RLAST_MISSING && r_due && m_axi_rvalid && m_axi_rlast &&
                     !r_inj_reg;
+wire r_stall_now  = mode == MODE_R_STALL && r_due && m_axi_rvalid && !r_inj_reg;
+wire r_stall      = r_stall_reg || r_stall_now;
 
 // AW
 assign m_axi_awid    = s_axi_awid;
@@ -284,8 +294,8 @@ assign s_axi_rdata   = r_inj_reg ? r_inj_data_reg : m_axi_rdata;
 assign s_axi_rresp   = r_inj_reg ? r_inj_resp_reg : m_axi_rresp;
 assign s_axi_rlast   = r_inj_reg ? 1'b1 :
                        rl_early_now ? 1'b1 : (rl_miss_now ? 1'b0 : m_axi_rlast);
-assign s_axi_rvalid  = r_inj_reg || m_axi_rvalid;
-assign m_axi_rready  = s_axi_rready && !r_inj_reg;
+assign s_axi_rvalid  = r_inj_reg || (m_axi_rvalid && !r_stall);
+assign m_axi_rready  = s_axi_rready && !r_inj_reg && !r_stall;
 
 // handshakes
 wire aw_hs   = m_axi_awvalid === 1'b1 && m_axi_awready;
@@ -309,6 +319,7 @@ always @(posedge clk) begin
         aw_wait_reg <= 1'b0;
         r_inj_reg <= 1'b0;
         b_inj_reg <= 1'b0;
+        r_stall_reg <= 1'b0;
     end else if (mode != MODE_PASS) begin
         // (nothing to count in mode 0: `mode` is set before reset is released)
         if (aw_hs && aw_cnt_reg != CNT_MAX)
@@ -332,8 +343,11 @@ always @(posedge clk) begin
             ((aw_4k_now || aw_trunc_now) && aw_hs) ||
             ((wl_early_now || wl_miss_now) && w_hs) ||
             ((rl_early_now || rl_miss_now) && r_hs) ||
-            r_inj_reg || b_inj_reg)  // an extra beat counts once presented: it may never be taken
+            r_inj_reg || b_inj_reg ||  // an extra beat counts once presented: it may never be taken
+            r_stall_now)
             mangled <= 1'b1;
+        if (r_stall_now)
+            r_stall_reg <= 1'b1;
 
         // extra beats: armed by the last beat of an R burst / by a B
         if (mode == MODE_R_EXTRA && r_due && !r_inj_reg && r_hs && m_axi_rlast) begin
