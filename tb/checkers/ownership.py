@@ -102,7 +102,17 @@ class OwnershipMap:
                                   np.full(length, -1, np.int32))
 
     def remove_block(self, la: int) -> None:
-        """The block was freed."""
+        """The block is being freed: the device must own none of it (FREED_IN_USE)."""
+        blk = self._blocks[la]
+        owned = np.flatnonzero(blk.state != Owner.CPU)
+        if owned.size:
+            first = blk.la + int(owned[0])
+            self.log.report(Finding(
+                rule=Rule.FREED_IN_USE, time_ns=self.now(), la=first, pa=None,
+                owner=self.describe(first),
+                detail=f"{owned.size} bytes of {blk.label} ({blk.length} bytes at LA "
+                       f"{blk.la:#x}) still handed to the device",
+            ))
         del self._blocks[la]
         self._starts.remove(la)
 

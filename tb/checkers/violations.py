@@ -24,6 +24,10 @@ class Rule(enum.Enum):
     USE_AFTER_FREE = ("translation", "the device used a mapping the driver already freed")
     PAST_END = ("translation", "the burst runs past the end of its mapping")
     PERMISSION = ("translation", "the device accessed bytes not handed to it for that direction")
+    FREED_IN_USE = (
+        "translation",
+        "the driver freed shared memory while the device still owned some of its bytes",
+    )
     SHARED_LINE = ("tearing", "the device wrote a cache line that also holds CPU-owned bytes")
     DIRTY_LINE = (
         "tearing",
