@@ -1,7 +1,8 @@
 """Shared pytest fixtures: system simulations run once per session, whoever asks first.
 
 ``system_runs(simulator, module, bfm=..., data_width=..., ...)`` runs one cocotb
-test module on ``tb_top`` and returns its fingerprints (``tb.env.FINGERPRINT_FILE``);
+test module on ``tb_top`` (``parameters=``: more tb_top parameters) and returns its
+fingerprints (``tb.env.FINGERPRINT_FILE``);
 the same request later in the session gets the same result without simulating
 again, so the system tests under Icarus and the simulator-agreement tests share
 their Icarus runs.
@@ -39,21 +40,26 @@ def system_runs() -> SystemRuns:
         data_width: int = 64,
         testcase: Sequence[str] | None = None,
         extra_env: dict[str, str] | None = None,
+        parameters: dict[str, int] | None = None,
     ) -> list[dict[str, object]]:
         env = {"DMANIC_BFM": bfm, **(extra_env or {})}
+        params = {"DATA_WIDTH": data_width, **bfm_parameters(bfm), **(parameters or {})}
         key = (simulator, module, bfm, data_width, tuple(testcase or ()),
-               tuple(sorted(env.items())))
+               tuple(sorted(env.items())), tuple(sorted(params.items())))
         if key not in cache:
             name = f"{module.rsplit('.', 1)[-1]}_{bfm}_w{data_width}_{simulator}"
             if extra_env:
                 name += "_" + hashlib.sha1(repr(sorted(extra_env.items())).encode()).hexdigest()[:8]
+            if parameters:
+                digest = hashlib.sha1(repr(sorted(parameters.items())).encode()).hexdigest()
+                name += "_p" + digest[:8]
             try:
                 test_dir = run_sim(
                     toplevel=SYSTEM_TOPLEVEL,
                     test_module=module,
                     build_name=name,
                     sources=system_sources(),
-                    parameters={"DATA_WIDTH": data_width, **bfm_parameters(bfm)},
+                    parameters=params,
                     testcase=list(testcase) if testcase else None,
                     extra_env=env,
                     simulator=simulator,

@@ -8,7 +8,8 @@ log and the driver's counters. Icarus and Verilator must write the same fingerpr
 for the default scenario on several seeds (1113842240 among them, whose 200 + 200
 packet run once hung under Verilator) and for every system test, at every data
 width, with both bus-model kinds, on coherent and non-coherent hosts (the checker and
-completion-checker tests, with their broken cases, at one).
+completion-checker tests, with their broken cases, at one), and for the engine's
+bring-up tests at full and at tight bus limits.
 
 When they differ: replay both with ``DMANIC_TRACE=1`` (or ``make sim ... TRACE=1
 SIM=icarus`` / ``SIM=verilator``) and ``python -m tb.trace A B`` names the first
@@ -20,13 +21,18 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
+from test_sim_engine_bringup import BUILDS, MODULE, bringup_env
 
 from tb.scenario_config import ScenarioConfig
+from tb.simulators import SimulatorError
 
 #: the session fixture of tests/conftest.py
 SystemRuns = Callable[..., list[dict[str, object]]]
 
 SYSTEM_CONFIGS = [("fast", 32), ("fast", 64), ("fast", 128), ("fast", 256), ("reference", 64)]
+
+#: the seed of the bring-up tests' comparison
+BRINGUP_SEED = 2026
 
 #: (seed, packets each way, bus models, data width, coherent host)
 SCENARIOS = [
@@ -99,6 +105,28 @@ def test_checker_tests_agree(system_runs: SystemRuns) -> None:
 def test_completion_tests_agree(system_runs: SystemRuns) -> None:
     runs = [system_runs(sim, "tb.sims.completion_cases") for sim in ("icarus", "verilator")]
     _assert_agree(*runs, "DMANIC_TRACE=1 on tb.sims.completion_cases")
+
+
+#: Verilator stops on the engine's width warnings at non-default DESC_DEPTH and
+#: TX_FIFO_BEATS (localparams of hdl/front/dma_desc_fetch.v, hdl/mid/dma_cpl_write.v,
+#: hdl/mid/dma_tx_issue.v sized narrower than the parameter); strict: remove the mark
+#: once the engine builds there. (With -Wno-WIDTHTRUNC the two simulators agree.)
+_TIGHT_BUILD_WARNS = pytest.mark.xfail(
+    raises=SimulatorError, strict=True,
+    reason="hdl/ WIDTHTRUNC at non-default DESC_DEPTH / TX_FIFO_BEATS stops the Verilator build",
+)
+
+
+@pytest.mark.sim
+@pytest.mark.parametrize("build", ["w64", pytest.param("w64_tight", marks=_TIGHT_BUILD_WARNS)])
+def test_engine_bringup_agrees(system_runs: SystemRuns, build: str) -> None:
+    """The bring-up tests (tests/test_sim_engine_bringup.py) on one seed: the same cycles,
+    bursts and register values under both simulators, at full and at tight bus limits."""
+    params = dict(BUILDS[build])
+    width = params.pop("DATA_WIDTH")
+    runs = [system_runs(sim, MODULE, data_width=width, parameters=params,
+                        extra_env=bringup_env(BRINGUP_SEED)) for sim in ("icarus", "verilator")]
+    _assert_agree(*runs, f"DMANIC_SEED={BRINGUP_SEED} DMANIC_TRACE=1 on {MODULE} ({build})")
 
 
 def test_disagreements_names_what_differs() -> None:
