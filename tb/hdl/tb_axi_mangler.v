@@ -173,7 +173,7 @@ localparam [7:0] MODE_RLAST_MISSING  = 8'd10;  // no RLAST on the last beat
 localparam [7:0] MODE_B_EXTRA        = 8'd11;  // a second B for one write burst
 localparam [7:0] MODE_AR_ADDR_TRUNC  = 8'd12;  // ARADDR >= 4 GiB truncated to 32 bits (legal)
 localparam [7:0] MODE_AW_ADDR_TRUNC  = 8'd13;  // AWADDR >= 4 GiB truncated to 32 bits (legal)
-localparam [7:0] MODE_R_STALL        = 8'd14;  // the R channel stops for ever (legal, hung)
+localparam [7:0] MODE_R_STALL        = 8'd14;  // the R channel stops answering for ever (legal; the watchdog reports the hang)
 /* verilator lint_on UNUSEDPARAM */
 
 // byte lanes per beat, and the ARADDR bit mode 2 flips

@@ -36,7 +36,10 @@ module tb_top #(
     parameter MAX_WR_OUTSTANDING = 8,
     // engine: descriptor cache entries per ring
     parameter DESC_DEPTH = 32,
-    // fast memory: ring slots per direction (bound on its outstanding limits)
+    // engine: TX data buffer in beats
+    parameter TX_FIFO_BEATS = 1024,
+    // fast memory: ring slots per direction (bound on its outstanding limits; also
+    // the bursts per ID the AXI4 protocol checker tracks)
     parameter MEM_DEPTH = 32,
     // fast memory: default cycles from AR to the first R beat (+MEM_RD_LATENCY=)
     parameter MEM_RD_LATENCY = 200,
@@ -274,7 +277,8 @@ dma_engine #(
     .MAX_BURST_LEN(MAX_BURST_LEN),
     .MAX_RD_OUTSTANDING(MAX_RD_OUTSTANDING),
     .MAX_WR_OUTSTANDING(MAX_WR_OUTSTANDING),
-    .DESC_DEPTH(DESC_DEPTH)
+    .DESC_DEPTH(DESC_DEPTH),
+    .TX_FIFO_BEATS(TX_FIFO_BEATS)
 ) dut (
     .clk(clk),
     .rst(rst),
@@ -367,11 +371,19 @@ tb_axi_monitor #(
     .arid(mem_axi_arid),
     .araddr(mem_axi_araddr),
     .arlen(mem_axi_arlen),
+    .arsize(mem_axi_arsize),
+    .arburst(mem_axi_arburst),
     .arvalid(mem_axi_arvalid),
     .arready(mem_axi_arready),
+    .rid(mem_axi_rid),
+    .rlast(mem_axi_rlast),
+    .rvalid(mem_axi_rvalid),
+    .rready(mem_axi_rready),
     .awid(mem_axi_awid),
     .awaddr(mem_axi_awaddr),
     .awlen(mem_axi_awlen),
+    .awsize(mem_axi_awsize),
+    .awburst(mem_axi_awburst),
     .awvalid(mem_axi_awvalid),
     .awready(mem_axi_awready),
     .wdata(mem_axi_wdata),
@@ -396,7 +408,8 @@ wire [31:0] tx_violation_packet, tx_violation_beat, rx_violation_packet, rx_viol
 tb_axi4_checker #(
     .DATA_WIDTH(DATA_WIDTH),
     .ADDR_WIDTH(64),
-    .ID_WIDTH(ID_WIDTH)
+    .ID_WIDTH(ID_WIDTH),
+    .MAX_OUTSTANDING(MEM_DEPTH)
 ) u_axi_chk (
     .clk(clk),
     .rst(rst),
@@ -537,13 +550,39 @@ if (PERF) begin : g_perf
 end
 endgenerate
 
+// ---------------------------------------------------------------- watchdog
+// A cycle with progress: any AXI4 handshake on the engine's side of the mangler (a
+// bus that stops answering is seen where the engine waits), an AXI-Stream beat, an
+// AXI-Lite write (a register changed). AXI-Lite reads are not progress: a driver polling a
+// hung engine's STATUS is still hung. `wd_limit` (Python, tb/watchdog.py): cycles
+// without progress that fail the test; 0 = off (the default until Python arms it).
+reg  [31:0] wd_limit /* verilator public_flat_rw */;
+wire [31:0] wd_idle_cycles;
+wire        wd_stalled;
+initial wd_limit = 32'd0;
+
+wire wd_progress = (m_axi_arvalid && m_axi_arready) || (m_axi_rvalid && m_axi_rready)
+                || (m_axi_awvalid && m_axi_awready) || (m_axi_wvalid && m_axi_wready)
+                || (m_axi_bvalid && m_axi_bready)
+                || (m_axis_tx_tvalid && m_axis_tx_tready) || (s_axis_rx_tvalid && s_axis_rx_tready)
+                || (s_axil_awvalid && s_axil_awready) || (s_axil_wvalid && s_axil_wready);
+
+tb_watchdog u_wdog (
+    .clk(clk),
+    .rst(rst),
+    .limit(wd_limit),
+    .progress(wd_progress),
+    .idle_cycles(wd_idle_cycles),
+    .stalled(wd_stalled)
+);
+
 // ------------------------------------------------------ Python's wake-up
 // tb/phase.py: py_notify changes at the falling edge after any of these sources
 // changed (bit k of py_changed for source k, source 0 listed last), and Python
 // runs their services in source order. Each line's comment is the signal Python
 // watches for it: tb.phase.TB_TOP_SOURCES lists the same, in the same order
 // (tests/test_phase.py). The fast bus models' sources are 0 in reference mode.
-localparam PY_SOURCES = 9;
+localparam PY_SOURCES = 10;
 localparam PY_WIDTH = 65;
 wire [31:0] py_tx_count;
 wire [31:0] py_rx_consumed;
@@ -555,6 +594,7 @@ wire [PY_SOURCES-1:0] py_changed;
 initial py_want = 1'b0;
 
 wire [PY_SOURCES*PY_WIDTH-1:0] py_src = {
+    {{(PY_WIDTH - 1){1'b0}}, wd_stalled},            // 9: u_wdog.stalled
     {{(PY_WIDTH - 1){1'b0}}, irq},                   // 8: irq
     {{(PY_WIDTH - 1){1'b0}}, rx_violation},          // 7: u_rx_chk.violation
     {{(PY_WIDTH - 1){1'b0}}, tx_violation},          // 6: u_tx_chk.violation
