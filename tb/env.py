@@ -16,9 +16,9 @@ from cocotb.triggers import Event
 from cocotb.utils import get_sim_time
 
 from pymodel.cache import Platform
-from pymodel.device import Reg
 from pymodel.host import Host
 from pymodel.ndis import NdisSystem
+from tb.bfm.host_target import DmaHost
 from tb.bfm.lying import Lie, LyingDevice
 from tb.bfm.models import BusModelError, BusModels, make_bus_models
 from tb.bfm.monitor import AxiBurstMonitor
@@ -26,13 +26,16 @@ from tb.bfm.reference import pause_pattern
 from tb.checkers import CheckerSuite
 from tb.checkers.protocol import ProtocolChecker
 from tb.driver import DriverConfig, MiniportDriver
+from tb.driver.miniport import RxIndication
+from tb.driver.stack import ProtocolStack, StackConfig
 from tb.errors import SimTimeout
 from tb.packets import PacketFactory
 from tb.phase import InterruptLine, PythonPhase
 from tb.regs import DeviceRegisters
 from tb.scenario_config import ENV_PREFIX, ScenarioConfig
-from tb.scoreboard import PacketScoreboard
+from tb.scoreboard import Balance, PacketScoreboard
 from tb.trace import TRACE_FILE, EventTrace, TracingPort
+from tb.watchdog import Watchdog, default_replay
 from tb.waves import WaveLayout
 
 __all__ = ["FINGERPRINT_FILE", "DmaEnv", "pause_pattern"]
@@ -64,6 +67,13 @@ class DmaEnv:
     The bus models are ``cfg.bfm`` (``"fast"`` or ``"reference"``, see
     :mod:`tb.bfm.models`); ``self.monitor`` is the passive AXI4 burst monitor
     checkers subscribe to.
+
+    ``driver_model=False``: the test programs the engine itself (the bring-up tests,
+    ``tb/sims/engine_bringup.py``); the driver model is built but never initialized,
+    the memory-side checkers (which judge the bus against what the driver hands over
+    and posts) stay detached, and TX packets are left to the test
+    (``env.models.recv_tx()``). ``bus_host``: what the bus models serve instead of
+    ``host``, a wrapper around it (:class:`tb.bfm.bus_errors.BusErrorHost`).
     """
 
     def __init__(
@@ -74,9 +84,12 @@ class DmaEnv:
         driver_config: DriverConfig | None = None,
         host: Host | None = None,
         system: NdisSystem | None = None,
+        driver_model: bool = True,
+        bus_host: DmaHost | None = None,
     ) -> None:
         self.dut = dut
         self.cfg = cfg
+        self.driver_model = driver_model
         self.log = logging.getLogger("tb.env")
         self.rng = random.Random(cfg.seed)
         self.data_bytes = int(dut.DATA_WIDTH.value) // 8
@@ -88,7 +101,8 @@ class DmaEnv:
         self.system = system or NdisSystem(host=self.host, seed=cfg.seed)
         self.system.make_current()
 
-        self.models: BusModels = make_bus_models(cfg.bfm, dut, self.host, cfg, self.phase)
+        self.models: BusModels = make_bus_models(cfg.bfm, dut, bus_host or self.host, cfg,
+                                                 self.phase)
         self.monitor: AxiBurstMonitor = self.models.monitor
         #: Every burst and register access, in order, hashed (and written out when
         #: cfg.trace): two runs that should be identical have the same trace.
@@ -101,7 +115,7 @@ class DmaEnv:
         self.trace.attach(self.monitor)
         self.regs = DeviceRegisters(TracingPort(self.models.regs_port, self.trace))
 
-        self.tx_scoreboard = PacketScoreboard("tx")
+        self.tx_scoreboard = PacketScoreboard("tx", allow_drops=True, allow_errors=True)
         self.rx_scoreboard = PacketScoreboard("rx", allow_drops=True)
         self.tx_packets = PacketFactory(
             stream="TX", seed=cfg.seed * 2 + 1, min_len=cfg.min_len, max_len=cfg.max_len
@@ -113,7 +127,7 @@ class DmaEnv:
         #: violation unless cfg.checkers_stop is False (then they record).
         self.checkers = CheckerSuite(host=self.host, alignment=self.host.line_size,
                                      stop=cfg.checkers_stop)
-        if cfg.checkers:
+        if cfg.checkers and driver_model:
             self.checkers.attach(self.monitor)
         #: Bus-protocol checkers (HDL, every cycle), one watcher per bus.
         record = not cfg.checkers_stop
@@ -123,9 +137,20 @@ class DmaEnv:
             ProtocolChecker(dut.u_tx_chk, "m_axis_tx", self.phase, record=record),
             ProtocolChecker(dut.u_rx_chk, "s_axis_rx", self.phase, record=record),
         ] if cfg.checkers else []
+        #: Fails the test when nothing moves for cfg.watchdog_cycles (tb/hdl/tb_watchdog.v).
+        self.replay = cfg.replay or default_replay(cfg.seed, _test_name())
+        self.watchdog = Watchdog(dut, self.phase, protocol=self.protocol,
+                                 limit_cycles=cfg.watchdog_cycles, replay=self.replay,
+                                 clock_ns=self.clock_ns)
         #: the engine's interrupt, as Python sees it (its changes are traced)
         self.irq = InterruptLine(self.phase, dut.irq)
         self.irq.on_change.append(lambda level: self.trace.event("IRQ", str(int(level))))
+        #: the protocol drivers: they keep each receive a while before returning it
+        self.stack: ProtocolStack[RxIndication] = ProtocolStack(StackConfig(
+            hold_ns=(cfg.hold_min_ns, cfg.hold_max_ns), slow_every_ns=cfg.slow_every_ns,
+            slow_for_ns=cfg.slow_for_ns,
+            slow_hold_ns=(cfg.slow_hold_min_ns, cfg.slow_hold_max_ns), seed=cfg.seed,
+        ), give_back=self._give_back)
         self.driver = MiniportDriver(
             system=self.system,
             regs=self.regs,
@@ -136,7 +161,9 @@ class DmaEnv:
             on_transmitted=self._on_transmitted,
             ownership=self.checkers.ownership,
             # the completion checker follows the driver's rings only when it sees the bus
-            ledger=self.checkers.completion if cfg.checkers else None,
+            ledger=self.checkers.completion if cfg.checkers and driver_model else None,
+            stack=self.stack,
+            on_send_complete=self._on_send_complete,
         )
         #: GTKWave layout of this run (cfg.waves), with a marker at the first violation.
         self.waves = WaveLayout(dut) if cfg.waves else None
@@ -184,13 +211,16 @@ class DmaEnv:
         self.dut.mangle_mode.value = self.cfg.mangle
         await self.phase.sleep(10 * self.clock_ns)
         self.dut.rst.value = 0
+        if self.cfg.watchdog_cycles:
+            self.watchdog.arm()
         if self.cfg.checkers:
             for checker in self.protocol:
                 checker.start()
         await self.phase.sleep(5 * self.clock_ns)
         self.set_backpressure(self.cfg.axi_pause, self.cfg.stream_pause)
         await self.models.start()
-        self._tasks.append(cocotb.start_soon(self._collect_tx()))
+        if self.driver_model:
+            self._tasks.append(cocotb.start_soon(self._collect_tx()))
         self._tasks.append(cocotb.start_soon(self._advance_model_time()))
 
     async def _collect_tx(self) -> None:
@@ -208,13 +238,25 @@ class DmaEnv:
         del count
         self._tx_progress.set()
 
+    def _on_send_complete(self, tag: object, failure: str) -> None:
+        if failure and isinstance(tag, int):
+            self.tx_scoreboard.report_failed(tag, failure)
+
+    def _give_back(self, items: list[RxIndication]) -> None:
+        self.driver.return_receives(items)
+
     async def _advance_model_time(self) -> None:
-        """Deliver NDIS deferred completions as simulated time passes."""
+        """The time keeper: deliver NDIS deferred completions and the protocol stack's
+        returns as simulated time passes (one task, so they happen in a fixed order)."""
         while True:
-            await self.phase.sleep(1000)
+            due = self.stack.next_due()
+            now = int(get_sim_time("ns"))
+            await self.phase.sleep(1000 if due is None else max(1, min(1000, due - now)))
             now = int(get_sim_time("ns"))
             self.host.now = max(self.host.now, now)
             self.system.advance_to(now)
+            if self.driver.adapter is not None and self.driver.book is not None:
+                self.stack.return_due(now)
 
     def stop(self) -> None:
         for task in self._tasks:
@@ -222,6 +264,7 @@ class DmaEnv:
         self._tasks = []
         for checker in self.protocol:
             checker.stop()
+        self.watchdog.disarm()
         self.models.stop()
         self.phase.stop()
         self.trace.close()
@@ -286,23 +329,61 @@ class DmaEnv:
                 await self._tx_progress.wait()
             pkt = self.tx_packets.make()
             self.tx_scoreboard.expect(pkt)
-            self.driver.send(pkt.data)
+            self.driver.send(pkt.data, tag=pkt.seq)
 
-    async def wait_rx_settled(self, timeout_ns: int) -> None:
-        """Until every RX packet is delivered by the driver or counted as dropped."""
+    async def rx_reported(self) -> dict[str, int]:
+        """What the engine reports of the RX packets it did not deliver, by reason."""
+        drop, err = await self.driver.read_drop_counters()
+        return {"RX_DROP_COUNT": drop, "RX_ERR_COUNT": err,
+                "error completions": self.driver.stats.rx_error_packets}
+
+    def rx_slack(self) -> int:
+        """RX packets the run's ring errors and resets may lose without a report (a bound)."""
+        return self.driver.stats.rx_lost_descriptors + self.driver.stats.resets
+
+    async def wait_rx_settled(self, timeout_ns: int, *, quiet_ns: int = 20_000) -> None:
+        """Until every RX packet is delivered by the driver or reported by the engine.
+
+        After ring errors or resets (a non-zero :meth:`rx_slack`) some may be lost
+        unreported: then it is enough that the rest is accounted for and nothing has
+        moved for ``quiet_ns``.
+        """
         deadline = get_sim_time("ns") + timeout_ns
+        last = -1
+        quiet_since = get_sim_time("ns")
         while True:
-            drops = await self.regs.read(Reg.RX_DROP_COUNT) + await self.regs.read(
-                Reg.RX_ERR_COUNT
-            )
-            if self.driver.stats.rx_packets + drops >= self.rx_scoreboard.stats.expected:
+            reported = sum((await self.rx_reported()).values())
+            done = self.driver.stats.rx_packets + reported
+            expected = self.rx_scoreboard.stats.expected
+            if done >= expected:
                 return
-            if get_sim_time("ns") > deadline:
+            now = get_sim_time("ns")
+            if done != last:
+                last = done
+                quiet_since = now
+            elif done + self.rx_slack() >= expected and now - quiet_since >= quiet_ns:
+                return
+            if now > deadline:
                 raise SimTimeout(
-                    f"RX: {self.driver.stats.rx_packets} delivered + {drops} dropped of "
-                    f"{self.rx_scoreboard.stats.expected} sent after {timeout_ns} ns"
+                    f"RX: {self.driver.stats.rx_packets} delivered + {reported} reported of "
+                    f"{expected} sent after {timeout_ns} ns"
                 )
             await self.phase.sleep(2000)
+
+    async def wait_tx_stream(self, timeout_ns: int) -> None:
+        """Until every TX packet left the engine or was completed as failed."""
+        deadline = get_sim_time("ns") + timeout_ns
+        while self.tx_scoreboard.unresolved:
+            if get_sim_time("ns") > deadline:
+                raise SimTimeout(f"{self.tx_scoreboard.outstanding} TX packets never left the "
+                                 f"engine after {timeout_ns} ns")
+            await self.phase.sleep(1000)
+
+    async def balances(self) -> tuple[Balance, Balance]:
+        """TX and RX balances now (after the traffic settled, before halt)."""
+        tx = self.tx_scoreboard.balance()
+        rx = self.rx_scoreboard.balance(counted=await self.rx_reported(), slack=self.rx_slack())
+        return tx, rx
 
     def figures(self) -> RunFigures:
         now = int(get_sim_time("ns"))

@@ -42,6 +42,15 @@ class PacketFactory:
         self._min, self._max = min_len, max_len
         self._seq = 0
 
+    def set_lengths(self, min_len: int, max_len: int) -> None:
+        """Random lengths from now on between ``min_len`` and ``max_len``."""
+        if not _HEADER.size <= min_len <= max_len:
+            raise ValueError(
+                f"packet lengths must satisfy {_HEADER.size} <= min <= max, "
+                f"not min={min_len} max={max_len}"
+            )
+        self._min, self._max = min_len, max_len
+
     def make(self, length: int | None = None) -> Packet:
         if length is None:
             length = self._rng.randint(self._min, self._max)

@@ -55,6 +55,7 @@ TB_TOP_SOURCES = (
     "u_tx_chk.violation",
     "u_rx_chk.violation",
     "irq",
+    "u_wdog.stalled",
 )
 
 

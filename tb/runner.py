@@ -69,6 +69,7 @@ TB_HDL_SOURCES = (
     "tb_axis_checker.v",
     "tb_py_notify.v",
     "tb_perf_monitor.v",
+    "tb_watchdog.v",
 )
 
 

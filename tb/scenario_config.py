@@ -46,6 +46,21 @@ class ScenarioConfig:
     trace: bool = False
     #: tb_axi_mangler mode (tb.checkers.protocol.MangleMode): 0 = a well-behaved bus.
     mangle: int = 0
+    #: The protocol stack (tb.driver.stack): each receive is returned hold_min..hold_max ns
+    #: after it was indicated; every ~slow_every_ns (0: never) a burst of slow returns
+    #: lasts slow_for_ns, with holds of slow_hold_min..slow_hold_max ns.
+    hold_min_ns: int = 2_000
+    hold_max_ns: int = 20_000
+    slow_every_ns: int = 0
+    slow_for_ns: int = 0
+    slow_hold_min_ns: int = 20_000
+    slow_hold_max_ns: int = 50_000
+    #: Cycles without progress (AXI handshake, stream beat, register write) after which
+    #: the watchdog fails the run (tb.watchdog); 0 = off.
+    watchdog_cycles: int = 20_000
+    #: The command that replays this run, printed by every failure message ("": the
+    #: generic ``python -m tb.run ...`` of tb.watchdog.default_replay).
+    replay: str = ""
 
     def to_env(self) -> dict[str, str]:
         return {ENV_PREFIX + k.upper(): str(v) for k, v in asdict(self).items()}

@@ -114,8 +114,17 @@ class SharedMemoryBook:
         Returns at least ``minimum`` buffers or raises DriverError (the caller
         then fails initialization and frees what it has).
         """
+        blocks = self.allocate_buffer_blocks(size=size, want=want, minimum=minimum,
+                                             block_bytes=block_bytes, purpose=purpose)
+        return [buf for _, bufs in blocks for buf in bufs]
+
+    def allocate_buffer_blocks(
+        self, *, size: int, want: int, minimum: int, block_bytes: int, purpose: str
+    ) -> list[tuple[SharedBlock, list[DmaBuffer]]]:
+        """:meth:`allocate_buffers`, block by block."""
         stride = self.stride(size)
         per_block = max(1, block_bytes // stride)
+        out: list[tuple[SharedBlock, list[DmaBuffer]]] = []
         buffers: list[DmaBuffer] = []
         while len(buffers) < want:
             count = min(per_block, want - len(buffers))
@@ -125,7 +134,9 @@ class SharedMemoryBook:
                     break
                 per_block = max(1, count // 2)  # retry with less
                 continue
-            buffers += self.carve(block, size, count, purpose)
+            carved = self.carve(block, size, count, purpose)
+            out.append((block, carved))
+            buffers += carved
         if len(buffers) < minimum:
             raise DriverError(
                 f"only {len(buffers)} {purpose} buffers of {size} bytes could be allocated, "
@@ -133,7 +144,19 @@ class SharedMemoryBook:
             )
         if len(buffers) < want:
             self.log.warning("%s: got %d of %d buffers wanted", purpose, len(buffers), want)
-        return buffers
+        return out
+
+    def free_block(self, block: SharedBlock, buffers: list[DmaBuffer]) -> None:
+        """Give one block back (NdisMFreeSharedMemory, PASSIVE_LEVEL) with its buffers' MDLs;
+        the ownership map checks that the device owns none of its bytes."""
+        gone = {id(buf.mdl) for buf in buffers}
+        for buf in buffers:
+            ndis.NdisFreeBuffer(buf.mdl)
+        self.mdls = [m for m in self.mdls if id(m) not in gone]
+        if self.ownership is not None:
+            self.ownership.remove_block(block.la)
+        ndis.NdisMFreeSharedMemory(self.adapter, block.length, block.cached, block.va, block.la)
+        self.blocks.remove(block)
 
     def free_all(self) -> None:
         """Free every MDL and block (halt, or failed initialization)."""

@@ -214,6 +214,19 @@ class RxPool:
         """Every receive buffer is up the stack: nothing to post, nothing posted."""
         return self.available == 0 and self.held > 0
 
+    def merge_marks(self, into: PoolMarks) -> None:
+        """Fold this pool's marks into ``into`` (the driver's over several lifetimes)."""
+        m = self.marks
+        into.max_buffers = max(into.max_buffers, m.max_buffers)
+        if m.min_buffers:
+            into.min_buffers = (m.min_buffers if not into.min_buffers
+                                else min(into.min_buffers, m.min_buffers))
+        into.max_held = max(into.max_held, m.max_held)
+        if m.min_available >= 0:
+            into.min_available = (m.min_available if into.min_available < 0
+                                  else min(into.min_available, m.min_available))
+        into.max_blocks = max(into.max_blocks, m.max_blocks)
+
     def start_marks(self) -> None:
         """The marks count from now (the initial pool is complete)."""
         self.marks = PoolMarks()
