@@ -10,8 +10,9 @@ import pytest
 from examples.memcpy_dma import build
 from tb.runner import BUILD_ROOT, SIMULATORS
 
-#: tests of tb/sims/vip_kit.py: a clean chain, five broken drivers, stop mode, time, bind error
-KIT_TESTS = 9
+#: tests of tb/sims/vip_kit.py: a clean chain, five broken drivers, stop mode, time, a driver
+#: model's NDIS calls, bind error
+KIT_TESTS = 10
 
 
 def _record(test_dir: Path) -> list[str]:

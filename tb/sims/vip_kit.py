@@ -8,6 +8,8 @@
 * ``stops_at_first_finding``: ``stop=True`` ends the test with the finding (a
   CheckerViolation), raised by no task of the kit's.
 * ``time_from_simulator``: allocations, frees and findings carry the simulated time.
+* ``driver_model_calls_ndis``: a driver model's own ``NdisSystem`` and NDIS calls: its
+  shared memory is tracked from ``NdisMAllocateSharedMemory`` on, CPU-owned until handed.
 * ``bind_error``: a prefix the toplevel lacks names the signals expected.
 """
 
@@ -22,6 +24,8 @@ from cocotb.triggers import FallingEdge, Timer
 
 from examples.memcpy_dma import layout
 from examples.memcpy_dma.driver import BROKEN, Copy, MemcpyDriver, bring_up
+from pymodel import ndis
+from pymodel.host import Host
 from tb import vip
 from tb.vip import Access, BindError, CheckerViolation, Rule
 
@@ -110,6 +114,29 @@ async def time_from_simulator(dut: Any) -> None:
     assert freed is not None and freed.freed_time == t_free, (freed, t_free)
     mapping = kit.host.iommu.lookup(buf.la)
     assert mapping is not None and mapping.created_time == t_alloc, mapping
+
+
+@cocotb.test()
+async def driver_model_calls_ndis(dut: Any) -> None:
+    system = ndis.NdisSystem(host=Host(platform="noncoherent", seed=5))
+    kit = await bring_up(dut, system=system, stop=False)
+    assert kit.system is system and kit.host is system.host
+    adapter = system.add_adapter(name="memcpy0")
+    with adapter.initialize():
+        flags = ndis.NDIS_SG_DMA_64_BIT_ADDRESS if kit.addr_width > 32 else 0
+        ndis.NdisMRegisterScatterGatherDma(adapter, ndis.NDIS_SG_DMA_DESCRIPTION(flags=flags))
+        va, la = ndis.NdisMAllocateSharedMemory(adapter, 4096, True)
+        assert va is not None and la is not None
+        system.host.cpu_write(va, bytes(256))
+        system.host.flush(va, 256, to_device=True)
+    drv = MemcpyDriver(dut, kit)
+    dst = kit.allocate(4096, "destination")
+    kit.hand_to_device(dst.la, 256, Access.WRITE)
+    await drv.run([Copy(la, dst.la, 256)])  # the source was never handed over
+    finding = kit.findings[0]
+    assert finding.rule is Rule.PERMISSION and finding.channel == "read", finding
+    assert "memcpy0 NdisMAllocateSharedMemory #1" in finding.owner, finding.owner
+    assert f"kit.hand_to_device({la:#x}, length, Access.READ)" in finding.detail
 
 
 @cocotb.test()

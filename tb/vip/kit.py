@@ -108,19 +108,19 @@ class _Log(ViolationLog):
 class Kit:
     """The verification kit on one AXI4 master port (build it with :func:`attach`)."""
 
-    def __init__(self, *, host: Host, monitor: AxiPortMonitor | AxiBurstMonitor,
-                 stop: bool, addr_width: int, name: str, record: Path | None) -> None:
+    def __init__(self, *, host: Host, system: NdisSystem | None,
+                 monitor: AxiPortMonitor | AxiBurstMonitor, stop: bool, addr_width: int,
+                 name: str, record: Path | None) -> None:
         self.host = host
         self.monitor = monitor
         #: cocotbext-axi memory (or None: an HDL memory or the user's own serves the port)
         self.memory: AxiHostMemory | None = None
         self.fast_memory: FastMemory | None = None
-        self.system = NdisSystem(host=host)
+        self.system = system if system is not None else NdisSystem(host=host)
         #: the port's name (its prefix): the adapter's and the loggers' name
         self.port = name
         self.addr_width = addr_width
         self.stop_on_finding = stop
-        self.log = logging.getLogger(f"tb.vip.{name}")
         self._adapter: MiniportAdapter | None = None
         self._record = record
         self._serial = next(_serial)
@@ -338,6 +338,7 @@ def attach(
     reset: Any | None = None,
     reset_active_level: bool = True,
     host: Host | None = None,
+    system: NdisSystem | None = None,
     platform: str = "coherent",
     line_size: int = 64,
     seed: int = 0,
@@ -352,9 +353,11 @@ def attach(
 
     ``clock`` and ``reset`` (active at ``reset_active_level``) are the port's. ``host``:
     a ``pymodel.Host`` of your own, else a new one (``platform`` "coherent" or
-    "noncoherent", ``line_size``, ``seed``). ``stop``: the first finding ends the test
-    (else collect them in :attr:`Kit.findings`). ``memory``: serve host memory on the port
-    (cocotbext-axi ``AxiSlave``, per beat); False when the toplevel has a memory of its own.
+    "noncoherent", ``line_size``, ``seed``); ``system``: the ``NdisSystem`` of your driver
+    model (its host is the kit's), else a new one on the host. ``stop``: the first finding
+    ends the test (else collect them in :attr:`Kit.findings`). ``memory``: serve host memory
+    on the port (cocotbext-axi ``AxiSlave``, per beat); False when the toplevel has a memory
+    of its own.
 
     Fast path (HDL, once per burst; the toplevel instantiates them on the port):
     ``hdl_monitor`` a ``tb_axi_monitor`` instance, ``hdl_memory`` a ``tb_axi_mem``
@@ -364,6 +367,11 @@ def attach(
 
     Attach before the port's first handshake (while in reset).
     """
+    if system is not None:
+        if host is not None and host is not system.host:
+            raise VipError("host and system disagree: pass the NdisSystem alone (its host "
+                           "is the kit's)")
+        host = system.host
     if host is None:
         host = Host(platform=platform, line_size=line_size, seed=seed)
     name = prefix or dut._name
@@ -376,7 +384,8 @@ def attach(
                            "the falling edges of the clock)")
         phase = PythonPhase(clock, clock_period_ns)
         hdl = AxiBurstMonitor(hdl_monitor, phase, name=f"vip.{name}")
-        kit = Kit(host=host, monitor=hdl, stop=stop, addr_width=64, name=name, record=rec)
+        kit = Kit(host=host, system=system, monitor=hdl, stop=stop, addr_width=64, name=name,
+                  record=rec)
         parts: list[Callable[[], None]] = [hdl.start]
         if hdl_memory is not None:
             kit.fast_memory = FastMemory(hdl_memory, host, hdl)
@@ -390,8 +399,8 @@ def attach(
         raise VipError("hdl_memory needs hdl_monitor: tb_axi_mem learns of bursts from it")
     monitor = AxiPortMonitor(dut, prefix, clock, reset=reset,
                              reset_active_level=reset_active_level)
-    kit = Kit(host=host, monitor=monitor, stop=stop, addr_width=monitor.addr_width,
-              name=name, record=rec)
+    kit = Kit(host=host, system=system, monitor=monitor, stop=stop,
+              addr_width=monitor.addr_width, name=name, record=rec)
     if memory:
         kit.memory = AxiHostMemory(dut, prefix, clock, host, monitor, reset=reset,
                                    reset_active_level=reset_active_level)
