@@ -108,17 +108,19 @@ def analyse(res: dict[str, Any]) -> dict[str, Any]:
 
 
 def run_one(*, size: int, mode: str, width: int, latency: int, seed: int,
-            simulator: str) -> dict[str, Any]:
-    n = packets_for(size)
+            simulator: str, params: dict[str, int] | None = None,
+            packets: int | None = None, mem_outstanding: int = 32) -> dict[str, Any]:
+    n = packets or packets_for(size)
     cfg = ScenarioConfig(seed=seed, tx_packets=n, rx_packets=n, min_len=size, max_len=size,
                          axi_pause=0.0, stream_pause=0.0, mem_latency=latency,
-                         mem_outstanding=32)
+                         mem_outstanding=mem_outstanding)
     name = f"bench/engine_w{width}_l{latency}_{mode}_{size}"
     test_dir = run_sim(
         toplevel=SYSTEM_TOPLEVEL, test_module="tb.sims.throughput", build_name=name,
         sources=system_sources(),
-        parameters={"DATA_WIDTH": width, "FAST": 1, "PERF": 1},
+        parameters={"DATA_WIDTH": width, "FAST": 1, "PERF": 1, **(params or {})},
         extra_env={**cfg.to_env(), ENV_PREFIX + "BENCH_MODE": mode,
+                   ENV_PREFIX + "HOLD_MIN_NS": "0", ENV_PREFIX + "HOLD_MAX_NS": "0",
                    "COCOTB_LOG_LEVEL": "WARNING"},
         simulator=simulator, log_file=BUILD_ROOT / name / "sim.log",
     )

@@ -6,8 +6,12 @@ model runs as usual (interrupts, reaping, reposting) with enough buffers in flig
 not to be the limit. ``tb_top`` is built with ``PERF=1``: at every packet that
 leaves the TX port and every packet the RX port takes in, the test snapshots
 ``u_perf``'s counters, so the benchmark can pick a steady-state window away
-from bring-up and halt. Every packet is still checked byte for byte, with the
-checkers on. Writes ``throughput.json``.
+from bring-up and halt. Beside them, from the AXI burst monitor: the read beats and
+the write beats and strobed bytes of each AXI ID (the engine's back-end client,
+``hdl/dma_defs.vh``), so the RX payload is counted where it lands in host memory
+(the RX stream side runs ahead of it by what the packet buffer holds), and the NOP
+descriptors the driver posted. Every packet is still checked byte for byte, with
+the checkers on. Writes ``throughput.json``.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from cocotb.utils import get_sim_time
 
 from tb.bfm.fast import FastBusModels
 from tb.bfm.vector import read_uint
+from tb.bus_events import ReadBurst, WriteBurst
 from tb.driver import DriverConfig
 from tb.env import DmaEnv
 from tb.scenario_config import ENV_PREFIX, ScenarioConfig
@@ -33,18 +38,47 @@ COUNTERS = (
     "w_wait", "b_xfer", "b_wait", "tx_xfer", "tx_wait", "rx_xfer", "rx_wait",
     "rd_none", "rd_full", "rd_sum", "wr_none", "wr_full", "wr_sum",
 )
+#: counted in Python, per AXI ID 0..IDS-1, after the u_perf counters in a snapshot
+IDS = 3
+PY_COUNTERS = (
+    *(f"rd_beats_{i}" for i in range(IDS)), *(f"wr_beats_{i}" for i in range(IDS)),
+    *(f"wr_bytes_{i}" for i in range(IDS)), "tx_nops",
+)
 MODES = ("tx", "rx", "both")
 
 
-class Snapshots:
-    """``u_perf`` counters at chosen moments: ``(time_ns, kind, count, counters)`` rows."""
+class BusCounts:
+    """Read beats, write beats and strobed write bytes per AXI ID, from the burst monitor."""
 
-    def __init__(self, perf: Any) -> None:
+    def __init__(self) -> None:
+        self.rd_beats = [0] * IDS
+        self.wr_beats = [0] * IDS
+        self.wr_bytes = [0] * IDS
+
+    def on_read(self, burst: ReadBurst) -> None:
+        if burst.axi_id < IDS:
+            self.rd_beats[burst.axi_id] += burst.beats
+
+    def on_write(self, burst: WriteBurst) -> None:
+        if burst.axi_id < IDS:
+            self.wr_beats[burst.axi_id] += burst.beats
+            self.wr_bytes[burst.axi_id] += int(burst.strobe.sum())
+
+
+class Snapshots:
+    """Counters at chosen moments: ``(time_ns, kind, count, counters)`` rows (``u_perf``'s
+    COUNTERS, then PY_COUNTERS)."""
+
+    def __init__(self, perf: Any, bus: BusCounts, env: DmaEnv) -> None:
         self.handles = [getattr(perf, name) for name in COUNTERS]
+        self.bus = bus
+        self.env = env
         self.rows: list[tuple[int, str, int, list[int]]] = []
 
     def take(self, kind: str, count: int) -> None:
         values = [read_uint(h) for h in self.handles]
+        values += self.bus.rd_beats + self.bus.wr_beats + self.bus.wr_bytes
+        values.append(self.env.driver.stats.tx_nops)
         self.rows.append((int(get_sim_time("ns")), kind, count, values))
 
 
@@ -61,11 +95,15 @@ async def throughput(dut) -> None:  # type: ignore[no-untyped-def]
         )
     if int(dut.PERF.value) != 1:
         raise ValueError("a throughput run needs tb_top built with PERF=1")
-    env = DmaEnv(dut, cfg, driver_config=DriverConfig(tx_buffers=256, rx_buffers=384,
-                                                      tx_ring_log2=9, rx_ring_log2=9))
+    # buffers and rings enough for ~2 memory latencies of 64-byte packets at 256 bits
+    env = DmaEnv(dut, cfg, driver_config=DriverConfig(tx_buffers=512, rx_buffers=768,
+                                                      tx_ring_log2=10, rx_ring_log2=10))
     if not isinstance(env.models, FastBusModels):
         raise ValueError("throughput runs use the fast bus models")
-    snaps = Snapshots(dut.g_perf.u_perf)
+    bus = BusCounts()
+    env.monitor.subscribe_read(bus.on_read)
+    env.monitor.subscribe_write(bus.on_write)
+    snaps = Snapshots(dut.g_perf.u_perf, bus, env)
     tx_seen = 0
     rx_seen = 0
     observe = env.tx_scoreboard.observe
@@ -116,7 +154,7 @@ async def throughput(dut) -> None:  # type: ignore[no-untyped-def]
     Path(RESULT).write_text(json.dumps({
         "mode": mode, "packet_bytes": cfg.min_len, "data_bytes": env.data_bytes,
         "mem_latency": cfg.mem_latency, "tx_packets": tx_count, "rx_packets": rx_count,
-        "counters": list(COUNTERS), "snapshots": snaps.rows,
+        "counters": [*COUNTERS, *PY_COUNTERS], "snapshots": snaps.rows,
         "rd_limit": int(dut.MAX_RD_OUTSTANDING.value),
         "wr_limit": int(dut.MAX_WR_OUTSTANDING.value),
     }))
