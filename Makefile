@@ -26,6 +26,9 @@ TX      ?=
 RX      ?=
 BENCH_TX ?= 100
 BENCH_RX ?= 100
+# extra arguments of scripts/bench_engine.py and scripts/bench_scaling.py (make bench)
+BENCH_ENGINE_ARGS ?=
+BENCH_SCALING_ARGS ?=
 PYTEST_ARGS ?=
 
 # compiled Python under build/, not beside the sources (every simulation starts faster)
@@ -70,8 +73,15 @@ waves:
 	@test -f build/sim/$(SIM_TOP).fst || { echo "no waveform yet: run 'make sim WAVES=1' first" >&2; exit 1; }
 	gtkwave build/sim/$(SIM_TOP).fst build/sim/$(SIM_TOP).gtkw
 
+# every benchmark: the host model's figures, the engine's efficiency against the
+# physical limit (Verilator, simulated cycles), the default scenario's scaling; then
+# build/bench/results.json and build/bench/report.md with its plots
 bench: setup
-	$(PY) scripts/bench_pymodel.py
+	@mkdir -p build/bench
+	$(PY) scripts/bench_pymodel.py > build/bench/pymodel.txt; status=$$?; cat build/bench/pymodel.txt; exit $$status
+	$(PY) scripts/bench_engine.py $(BENCH_ENGINE_ARGS)
+	$(PY) scripts/bench_scaling.py $(BENCH_SCALING_ARGS)
+	$(PY) scripts/bench_report.py
 
 # both bus-model kinds on one seeded scenario, side by side (fast/reference ratio)
 bench-bfm: setup

@@ -25,12 +25,17 @@ module dma_engine #(
     parameter ID_WIDTH = 4,
     // longest AXI4 burst in beats, power of two 1..256
     parameter MAX_BURST_LEN = 64,
-    // AXI4 read bursts in flight at once, power of two 1..32
-    parameter MAX_RD_OUTSTANDING = 8,
-    // AXI4 write bursts awaiting their response, power of two 1..32
-    parameter MAX_WR_OUTSTANDING = 8,
-    // descriptor cache entries per ring, power of two 16..1024
-    parameter DESC_DEPTH = 32,
+    // AXI4 read bursts in flight at once, power of two 1..256 (hides the memory
+    // latency: 64-byte packets at 200 cycles need about one burst per 3.5 cycles
+    // at 256 bits, per 14 at 64)
+    parameter MAX_RD_OUTSTANDING = (DATA_WIDTH >= 256) ? 128 : 64,
+    // AXI4 write bursts awaiting their response, power of two 1..256
+    parameter MAX_WR_OUTSTANDING = 32,
+    // descriptor cache entries per ring, power of two 16..1024 (descriptors live
+    // from their fetch to their write-back: about two memory latencies)
+    parameter DESC_DEPTH = (DATA_WIDTH >= 256) ? 256 : 128,
+    // descriptor read requests in flight per ring, power of two 1..16
+    parameter DESC_FETCH_READS = 4,
     // TX data buffer in beats (read credits), power of two
     parameter TX_FIFO_BEATS = 1024,
     // RX store-and-forward buffer in beats, power of two, holds MAX_RX_PKT_LEN bytes
@@ -123,6 +128,8 @@ module dma_engine #(
 
 // bytes per beat
 localparam BYTES = DATA_WIDTH / 8;
+// TX in-flight queue entries: a read request in flight or a data-less descriptor each
+localparam TX_QUEUE_DEPTH = (MAX_RD_OUTSTANDING > 32) ? MAX_RD_OUTSTANDING : 32;
 
 initial begin
     if (DATA_WIDTH != 32 && DATA_WIDTH != 64 && DATA_WIDTH != 128 && DATA_WIDTH != 256) begin
@@ -136,19 +143,24 @@ initial begin
         $fatal(1, "dma_engine: MAX_BURST_LEN must be a power of two 1..256, not %0d (instance %m)",
             MAX_BURST_LEN);
     end
-    if (MAX_RD_OUTSTANDING < 1 || MAX_RD_OUTSTANDING > 32
+    if (MAX_RD_OUTSTANDING < 1 || MAX_RD_OUTSTANDING > 256
             || (MAX_RD_OUTSTANDING & (MAX_RD_OUTSTANDING - 1)) != 0) begin
-        $fatal(1, "dma_engine: MAX_RD_OUTSTANDING must be a power of two 1..32, not %0d (instance %m)",
+        $fatal(1, "dma_engine: MAX_RD_OUTSTANDING must be a power of two 1..256, not %0d (instance %m)",
             MAX_RD_OUTSTANDING);
     end
-    if (MAX_WR_OUTSTANDING < 1 || MAX_WR_OUTSTANDING > 32
+    if (MAX_WR_OUTSTANDING < 1 || MAX_WR_OUTSTANDING > 256
             || (MAX_WR_OUTSTANDING & (MAX_WR_OUTSTANDING - 1)) != 0) begin
-        $fatal(1, "dma_engine: MAX_WR_OUTSTANDING must be a power of two 1..32, not %0d (instance %m)",
+        $fatal(1, "dma_engine: MAX_WR_OUTSTANDING must be a power of two 1..256, not %0d (instance %m)",
             MAX_WR_OUTSTANDING);
     end
     if (DESC_DEPTH < 16 || DESC_DEPTH > 1024 || (DESC_DEPTH & (DESC_DEPTH - 1)) != 0) begin
         $fatal(1, "dma_engine: DESC_DEPTH must be a power of two 16..1024, not %0d (instance %m)",
             DESC_DEPTH);
+    end
+    if (DESC_FETCH_READS < 1 || DESC_FETCH_READS > 16
+            || (DESC_FETCH_READS & (DESC_FETCH_READS - 1)) != 0) begin
+        $fatal(1, "dma_engine: DESC_FETCH_READS must be a power of two 1..16, not %0d (instance %m)",
+            DESC_FETCH_READS);
     end
     if (TX_FIFO_BEATS < 16 || TX_FIFO_BEATS > 32768 || (TX_FIFO_BEATS & (TX_FIFO_BEATS - 1)) != 0
             || TX_FIFO_BEATS * BYTES < 256) begin
@@ -175,7 +187,7 @@ wire [3:0]  tx_size_log2, rx_size_log2;
 wire [1:0]  tx_line_log2, rx_line_log2;
 wire [15:0] tx_tail, rx_tail;
 wire [15:0] tx_head, rx_head;
-wire [3:0]  tx_pkt_inc, rx_pkt_inc;
+wire [7:0]  tx_pkt_inc, rx_pkt_inc;
 wire        tx_done_irq, rx_done_irq;
 wire        tx_partial_inc, rx_partial_inc;
 wire        rx_drop_inc, rx_err_inc, rx_boundary;
@@ -371,7 +383,8 @@ wire [7:0]   tx_cpl_status, tx_cpl_err;
 
 dma_desc_fetch #(
     .DATA_WIDTH(DATA_WIDTH),
-    .DESC_DEPTH(DESC_DEPTH)
+    .DESC_DEPTH(DESC_DEPTH),
+    .FETCH_READS(DESC_FETCH_READS)
 ) tx_fetch_inst (
     .clk(clk),
     .rst(rst_core),
@@ -408,7 +421,8 @@ dma_desc_fetch #(
 
 dma_tx #(
     .DATA_WIDTH(DATA_WIDTH),
-    .TX_FIFO_BEATS(TX_FIFO_BEATS)
+    .TX_FIFO_BEATS(TX_FIFO_BEATS),
+    .QUEUE_DEPTH(TX_QUEUE_DEPTH)
 ) tx_inst (
     .clk(clk),
     .rst(rst_core),
@@ -532,7 +546,8 @@ dma_rx_ingress #(
 
 dma_desc_fetch #(
     .DATA_WIDTH(DATA_WIDTH),
-    .DESC_DEPTH(DESC_DEPTH)
+    .DESC_DEPTH(DESC_DEPTH),
+    .FETCH_READS(DESC_FETCH_READS)
 ) rx_fetch_inst (
     .clk(clk),
     .rst(rst_core),

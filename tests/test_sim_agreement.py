@@ -24,7 +24,6 @@ import pytest
 from test_sim_engine_bringup import BUILDS, MODULE, bringup_env
 
 from tb.scenario_config import ScenarioConfig
-from tb.simulators import SimulatorError
 
 #: the session fixture of tests/conftest.py
 SystemRuns = Callable[..., list[dict[str, object]]]
@@ -107,18 +106,8 @@ def test_completion_tests_agree(system_runs: SystemRuns) -> None:
     _assert_agree(*runs, "DMANIC_TRACE=1 on tb.sims.completion_cases")
 
 
-#: Verilator stops on the engine's width warnings at non-default DESC_DEPTH and
-#: TX_FIFO_BEATS (localparams of hdl/front/dma_desc_fetch.v, hdl/mid/dma_cpl_write.v,
-#: hdl/mid/dma_tx_issue.v sized narrower than the parameter); strict: remove the mark
-#: once the engine builds there. (With -Wno-WIDTHTRUNC the two simulators agree.)
-_TIGHT_BUILD_WARNS = pytest.mark.xfail(
-    raises=SimulatorError, strict=True,
-    reason="hdl/ WIDTHTRUNC at non-default DESC_DEPTH / TX_FIFO_BEATS stops the Verilator build",
-)
-
-
 @pytest.mark.sim
-@pytest.mark.parametrize("build", ["w64", pytest.param("w64_tight", marks=_TIGHT_BUILD_WARNS)])
+@pytest.mark.parametrize("build", ["w64", "w64_tight"])
 def test_engine_bringup_agrees(system_runs: SystemRuns, build: str) -> None:
     """The bring-up tests (tests/test_sim_engine_bringup.py) on one seed: the same cycles,
     bursts and register values under both simulators, at full and at tight bus limits."""

@@ -33,6 +33,7 @@ BUILDS: dict[str, dict[str, int]] = {
         "MAX_RD_OUTSTANDING": 1,
         "MAX_WR_OUTSTANDING": 1,
         "DESC_DEPTH": 16,
+        "DESC_FETCH_READS": 1,
         "TX_FIFO_BEATS": 64,
     },
 }

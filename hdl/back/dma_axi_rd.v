@@ -42,7 +42,7 @@ module dma_axi_rd #(
     parameter LEN_WIDTH = 16,
     // longest burst in beats, power of two 1..256
     parameter MAX_BURST_LEN = 64,
-    // read bursts in flight at once, power of two 1..32
+    // read bursts in flight at once, power of two 1..256
     parameter MAX_OUTSTANDING = 8
 ) (
     input  wire                            clk,
@@ -126,9 +126,9 @@ initial begin
         $fatal(1, "dma_axi_rd: MAX_BURST_LEN must be a power of two 1..256, not %0d (instance %m)",
             MAX_BURST_LEN);
     end
-    if (MAX_OUTSTANDING < 1 || MAX_OUTSTANDING > 32
+    if (MAX_OUTSTANDING < 1 || MAX_OUTSTANDING > 256
             || (MAX_OUTSTANDING & (MAX_OUTSTANDING - 1)) != 0) begin
-        $fatal(1, "dma_axi_rd: MAX_OUTSTANDING must be a power of two 1..32, not %0d (instance %m)",
+        $fatal(1, "dma_axi_rd: MAX_OUTSTANDING must be a power of two 1..256, not %0d (instance %m)",
             MAX_OUTSTANDING);
     end
 end

@@ -48,7 +48,7 @@ module dma_axi_wr #(
     parameter LEN_WIDTH = 16,
     // longest burst in beats, power of two 1..256
     parameter MAX_BURST_LEN = 64,
-    // write bursts awaiting B at once, power of two 1..32
+    // write bursts awaiting B at once, power of two 1..256
     parameter MAX_OUTSTANDING = 8
 ) (
     input  wire                            clk,
@@ -141,9 +141,9 @@ initial begin
         $fatal(1, "dma_axi_wr: MAX_BURST_LEN must be a power of two 1..256, not %0d (instance %m)",
             MAX_BURST_LEN);
     end
-    if (MAX_OUTSTANDING < 1 || MAX_OUTSTANDING > 32
+    if (MAX_OUTSTANDING < 1 || MAX_OUTSTANDING > 256
             || (MAX_OUTSTANDING & (MAX_OUTSTANDING - 1)) != 0) begin
-        $fatal(1, "dma_axi_wr: MAX_OUTSTANDING must be a power of two 1..32, not %0d (instance %m)",
+        $fatal(1, "dma_axi_wr: MAX_OUTSTANDING must be a power of two 1..256, not %0d (instance %m)",
             MAX_OUTSTANDING);
     end
 end

@@ -69,7 +69,7 @@ module dma_csr #(
     input  wire [2:0]  tx_err_valid,
     input  wire [23:0] tx_err_code,
     input  wire [47:0] tx_err_index,
-    input  wire [3:0]  tx_pkt_inc,
+    input  wire [7:0]  tx_pkt_inc,
     input  wire        tx_done_irq,
     input  wire        tx_partial_inc,
 
@@ -85,7 +85,7 @@ module dma_csr #(
     input  wire [2:0]  rx_err_valid,
     input  wire [23:0] rx_err_code,
     input  wire [47:0] rx_err_index,
-    input  wire [3:0]  rx_pkt_inc,
+    input  wire [7:0]  rx_pkt_inc,
     input  wire        rx_done_irq,
     input  wire        rx_partial_inc,
 
@@ -330,8 +330,8 @@ always @* begin
     rx_err_count_next     = rx_err_count_reg + {31'd0, rx_err_inc};
     wb_partial_count_next = wb_partial_count_reg + {31'd0, tx_partial_inc}
                             + {31'd0, rx_partial_inc};
-    tx_pkt_count_next     = tx_pkt_count_reg + {28'd0, tx_pkt_inc};
-    rx_pkt_count_next     = rx_pkt_count_reg + {28'd0, rx_pkt_inc};
+    tx_pkt_count_next     = tx_pkt_count_reg + {24'd0, tx_pkt_inc};
+    rx_pkt_count_next     = rx_pkt_count_reg + {24'd0, rx_pkt_inc};
 
     // soft reset: both rings drained and nothing in flight anywhere
     soft_rst_next = srst_pend_reg && !soft_rst_reg
@@ -345,7 +345,7 @@ wire irq_upd = we_irqs || tx_done_irq || rx_done_irq || tx_stop_irq || rx_stop_i
 
 // a counter moves
 wire cnt_upd = rx_drop_inc || rx_err_inc || tx_partial_inc || rx_partial_inc
-               || tx_pkt_inc != 4'd0 || rx_pkt_inc != 4'd0;
+               || tx_pkt_inc != 8'd0 || rx_pkt_inc != 8'd0;
 // nothing below changes in a cycle without one of these
 wire touch   = rst || rst_int || do_write || do_read || bvalid_reg || rvalid_reg
                || soft_rst_next || irq_upd || cnt_upd;
@@ -451,10 +451,10 @@ always @(posedge clk) begin
             if (tx_partial_inc || rx_partial_inc) begin
                 wb_partial_count_reg <= wb_partial_count_next;
             end
-            if (tx_pkt_inc != 4'd0) begin
+            if (tx_pkt_inc != 8'd0) begin
                 tx_pkt_count_reg <= tx_pkt_count_next;
             end
-            if (rx_pkt_inc != 4'd0) begin
+            if (rx_pkt_inc != 8'd0) begin
                 rx_pkt_count_reg <= rx_pkt_count_next;
             end
         end

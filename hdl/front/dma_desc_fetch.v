@@ -8,7 +8,9 @@
 // requests [fetch_ptr, end) with
 //     end = min(TAIL, fetch_limit, ring wrap, fetch_ptr + DESC_DEPTH/2)
 // and, unless end == TAIL, end rounded down to a cache-line boundary (if that
-// leaves nothing it waits). One read is in flight at a time.
+// leaves nothing it waits). Up to FETCH_READS reads are requested or in flight
+// at once (the back end returns them in order); each covers at most
+// REQ_MAX = max(8, DESC_DEPTH / 2 / FETCH_READS) descriptors.
 //
 // Each descriptor, as it arrives (little-endian, assembled from 16/BYTES beats
 // or taken from its half of a 256-bit beat; a read may start in the upper
@@ -16,16 +18,20 @@
 // completion unit's store (`shadow_*`); `fetched_ptr` counts them.
 //
 // A beat with rsp_err: nothing from that beat on is pushed, ERR_DESC_READ is
-// reported with the request's first index, the rest of the request is drained
-// and fetching stops until `clear`.
+// reported with the request's first index, the rest of that request and every
+// later read already requested are drained, and fetching stops until `clear`.
 //
 // `ring_empty`: nothing posted is left to fetch or hand out (fetch_ptr == TAIL,
 // no read in flight, FIFO empty). `busy`: a read is requested or in flight.
+// The reads in order, from request to last descriptor: a small queue of their
+// first and end indices (`rq_*`).
 module dma_desc_fetch #(
     // AXI data width in bits: 32, 64, 128 or 256
     parameter DATA_WIDTH = 64,
     // descriptor cache entries (mover FIFO depth), power of two 16..1024
-    parameter DESC_DEPTH = 32
+    parameter DESC_DEPTH = 32,
+    // descriptor reads requested or in flight at once, power of two 1..16
+    parameter FETCH_READS = 1
 ) (
     input  wire                  clk,
     input  wire                  rst,
@@ -81,10 +87,22 @@ localparam BPD = (BYTES < 16) ? 16 / BYTES : 1;
 localparam DPB = (BYTES > 16) ? BYTES / 16 : 1;
 // bits of the position counter (beat in descriptor, or descriptor in beat)
 localparam PW = (BPD > DPB) ? $clog2(BPD) : ((DPB > 1) ? $clog2(DPB) : 1);
-// longest request in descriptors
-localparam [15:0] HALF_DEPTH = DESC_DEPTH / 2;
+// longest request in descriptors (>= 8: a whole 128-byte line always fits)
+localparam integer REQ_MAX_I = (DESC_DEPTH / 2 / FETCH_READS < 8) ? 8 : DESC_DEPTH / 2 / FETCH_READS;
+// the same, 16 bits
+localparam [15:0] REQ_MAX = REQ_MAX_I[15:0];
 // bits of a FIFO count
 localparam FCW = $clog2(DESC_DEPTH) + 1;
+// read queue: entries (>= 2), pointer and count bits
+localparam RQ_DEPTH = (FETCH_READS < 2) ? 2 : FETCH_READS;
+localparam RQW = $clog2(RQ_DEPTH);
+localparam RCW = $clog2(FETCH_READS) + 1;
+localparam integer FETCH_READS_I = FETCH_READS;
+// the most reads at once, as a count
+localparam [RCW-1:0] READS_MAX = FETCH_READS_I[RCW-1:0];
+localparam integer ONE_I = 1;
+// one read, as a count
+localparam [RCW-1:0] READS_ONE = ONE_I[RCW-1:0];
 
 initial begin
     if (DATA_WIDTH != 32 && DATA_WIDTH != 64 && DATA_WIDTH != 128 && DATA_WIDTH != 256) begin
@@ -95,25 +113,30 @@ initial begin
         $fatal(1, "dma_desc_fetch: DESC_DEPTH must be a power of two 16..1024, not %0d (instance %m)",
             DESC_DEPTH);
     end
+    if (FETCH_READS < 1 || FETCH_READS > 16 || (FETCH_READS & (FETCH_READS - 1)) != 0) begin
+        $fatal(1, "dma_desc_fetch: FETCH_READS must be a power of two 1..16, not %0d (instance %m)",
+            FETCH_READS);
+    end
 end
 
-// fetch states
-localparam [2:0] F_IDLE  = 3'd0;  // waiting for something to fetch
-localparam [2:0] F_REQ   = 3'd1;  // read request offered to the back end
-localparam [2:0] F_RSP   = 3'd2;  // receiving descriptors
-localparam [2:0] F_DRAIN = 3'd3;  // read error: discarding the rest of the request
-localparam [2:0] F_HALT  = 3'd4;  // stopped after a read error, until clear
+// fetch states (of the response side; requests are made in F_RUN)
+localparam [1:0] F_RUN   = 2'd0;  // requesting and receiving descriptors
+localparam [1:0] F_DRAIN = 2'd1;  // read error: discarding the rest of every read in flight
+localparam [1:0] F_HALT  = 2'd2;  // stopped after a read error, until clear
 
-reg [2:0]    fetch_state_reg, fetch_state_next;
-reg [15:0]   fetch_ptr_reg;
-reg [15:0]   fetched_ptr_reg;
-reg [15:0]   first_reg;                  // first index of the request
-reg [15:0]   rem_reg;                    // descriptors still to arrive
-reg [PW-1:0] pos_reg;
-reg [63:0]   req_addr_reg;
-reg [15:0]   req_len_reg;
-reg          err_valid_reg, err_valid_next;
-reg [15:0]   err_index_reg;
+reg [1:0]     fetch_state_reg, fetch_state_next;
+reg [15:0]    fetch_ptr_reg;
+reg [15:0]    fetched_ptr_reg;
+reg           req_pend_reg;               // a request is offered to the back end
+reg [RCW-1:0] reads_reg;                  // reads requested and not yet wholly received
+reg [15:0]    rq_first_mem [0:RQ_DEPTH-1];  // first index of each read, oldest at rq_rd
+reg [15:0]    rq_end_mem [0:RQ_DEPTH-1];    // index after its last descriptor
+reg [RQW-1:0] rq_wr_reg, rq_rd_reg;
+reg [PW-1:0]  pos_reg;
+reg [63:0]    req_addr_reg;
+reg [15:0]    req_len_reg;
+reg           err_valid_reg, err_valid_next;
+reg [15:0]    err_index_reg;
 
 wire [FCW-1:0] fifo_count;
 wire           fifo_in_ready;
@@ -142,8 +165,8 @@ always @* begin
     if (avail_wrap < n0) begin
         n0 = avail_wrap;
     end
-    if (HALF_DEPTH < n0) begin
-        n0 = HALF_DEPTH;
+    if (REQ_MAX < n0) begin
+        n0 = REQ_MAX;
     end
     line_mask = (16'd1 << line_log2) - 16'd1;
     end_mod   = (fetch_ptr_reg + n0) & line_mask;
@@ -163,6 +186,13 @@ end
 // beats. Only a beat with rsp_valid is ever used.
 wire [DATA_WIDTH-1:0] rsp_beat = rsp_valid ? rsp_data : {DATA_WIDTH{1'b0}};
 
+// the descriptor about to arrive is the last of the oldest read
+wire [15:0]  rq_end   = rq_end_mem[rq_rd_reg];
+wire         last_desc = fetched_ptr_reg + 16'd1 == rq_end;
+// position in a beat (DPB > 1: descriptors are contiguous, so the index tells) or of
+// the beat in a descriptor (BPD > 1)
+wire [PW-1:0] beat_pos = (DPB > 1) ? fetched_ptr_reg[PW-1:0] : pos_reg;
+
 wire [127:0] beat_desc;     // candidate descriptor
 wire         beat_complete; // the candidate is whole in this cycle
 wire         beat_used;     // the beat is used up once the candidate (if any) is pushed
@@ -172,7 +202,7 @@ generate
         // a descriptor spans two beats, lowest bytes first
         reg [63:0] asm_reg;
         assign beat_desc     = {rsp_beat, asm_reg};
-        assign beat_complete = pos_reg == 1'b1;
+        assign beat_complete = beat_pos == 1'b1;
         assign beat_used     = 1'b1;
         always @(posedge clk) begin
             if (rsp_valid && rsp_ready) begin
@@ -183,7 +213,7 @@ generate
         // a descriptor spans four beats, lowest bytes first
         reg [95:0] asm_reg;
         assign beat_desc     = {rsp_beat, asm_reg};
-        assign beat_complete = pos_reg == 2'd3;
+        assign beat_complete = beat_pos == 2'd3;
         assign beat_used     = 1'b1;
         always @(posedge clk) begin
             if (rsp_valid && rsp_ready) begin
@@ -194,16 +224,16 @@ generate
         assign beat_desc     = rsp_beat;
         assign beat_complete = 1'b1;
         assign beat_used     = 1'b1;
-        wire [PW-1:0] unused_pos = pos_reg;
+        wire [PW-1:0] unused_pos = beat_pos;
     end else begin : g_wide
         // DPB descriptors per beat; a request may start in any of them
-        assign beat_desc     = rsp_beat[pos_reg*128 +: 128];
+        assign beat_desc     = rsp_beat[beat_pos*128 +: 128];
         assign beat_complete = 1'b1;
         // position of the last descriptor in a beat
         localparam integer POS_LAST_I = DPB - 1;
         // the same, as a position value
         localparam [PW-1:0] POS_LAST = POS_LAST_I[PW-1:0];
-        assign beat_used     = pos_reg == POS_LAST || rem_reg == 16'd1;
+        assign beat_used     = beat_pos == POS_LAST || last_desc;
     end
 endgenerate
 
@@ -214,7 +244,10 @@ endgenerate
 reg push;
 reg rsp_ready_int;
 reg req_go;     // a request [fetch_ptr, fetch_ptr + n_req) is made
-reg pos_step;   // the position moves on to the next descriptor or beat
+reg pos_step;   // the beat position in a descriptor moves on (BPD > 1)
+reg rq_pop;     // the oldest read is wholly received (or drained)
+
+wire req_acc = req_pend_reg && req_ready;
 
 always @* begin
     fetch_state_next = fetch_state_reg;
@@ -223,41 +256,33 @@ always @* begin
     rsp_ready_int    = 1'b0;
     req_go           = 1'b0;
     pos_step         = 1'b0;
+    rq_pop           = 1'b0;
 
     case (fetch_state_reg)
-        F_IDLE: begin
-            if (run && n_req != 16'd0) begin
-                req_go           = 1'b1;
-                fetch_state_next = F_REQ;
+        F_RUN: begin
+            if (run && !req_pend_reg && reads_reg != READS_MAX && n_req != 16'd0) begin
+                req_go = 1'b1;
             end
-        end
-        F_REQ: begin
-            if (req_ready) begin
-                fetch_state_next = F_RSP;
-            end
-        end
-        F_RSP: begin
             if (rsp_valid && rsp_err) begin
-                // the beat is consumed in F_DRAIN
+                // the beat is consumed in F_DRAIN; no new request from now on
+                req_go           = 1'b0;
                 err_valid_next   = 1'b1;
                 fetch_state_next = F_DRAIN;
             end else if (rsp_valid) begin
                 push          = beat_complete && fifo_in_ready;
                 rsp_ready_int = beat_complete ? (fifo_in_ready && beat_used) : 1'b1;
-                if (DPB > 1) begin
-                    pos_step = push;
-                end else begin
-                    pos_step = rsp_ready_int && BPD > 1;
-                end
-                if (push && rem_reg == 16'd1) begin
-                    fetch_state_next = F_IDLE;
-                end
+                pos_step      = rsp_ready_int && BPD > 1;
+                rq_pop        = push && last_desc;
             end
         end
         F_DRAIN: begin
+            // the request still offered, if any, stays offered; its beats are drained too
             rsp_ready_int = 1'b1;
             if (rsp_valid && rsp_last) begin
-                fetch_state_next = F_HALT;
+                rq_pop = 1'b1;
+                if (reads_reg == READS_ONE) begin
+                    fetch_state_next = F_HALT;
+                end
             end
         end
         default: begin // F_HALT
@@ -266,41 +291,50 @@ always @* begin
 end
 
 // nothing below changes in a cycle without one of these (the block is skipped)
-wire touch = fetch_state_reg == F_REQ || fetch_state_reg == F_RSP || fetch_state_reg == F_DRAIN
-             || req_go || err_valid_reg || rst || clear;
+wire touch = req_pend_reg || reads_reg != {RCW{1'b0}} || req_go || err_valid_reg || rst || clear;
 
 always @(posedge clk) begin
     if (touch) begin
         if (req_go) begin
             req_addr_reg <= base + {44'd0, ring_pos[15:0], 4'd0};
             req_len_reg  <= {n_req[11:0], 4'd0};
-            first_reg    <= fetch_ptr_reg;
+            rq_first_mem[rq_wr_reg] <= fetch_ptr_reg;
+            rq_end_mem[rq_wr_reg]   <= fetch_ptr_reg + n_req;
         end
         if (err_valid_next) begin
-            err_index_reg <= first_reg;
+            err_index_reg <= rq_first_mem[rq_rd_reg];
         end
 
         if (rst || clear) begin
-            fetch_state_reg <= F_IDLE;
+            fetch_state_reg <= F_RUN;
             fetch_ptr_reg   <= 16'd0;
             fetched_ptr_reg <= 16'd0;
-            rem_reg         <= 16'd0;
+            req_pend_reg    <= 1'b0;
+            reads_reg       <= {RCW{1'b0}};
+            rq_wr_reg       <= {RQW{1'b0}};
+            rq_rd_reg       <= {RQW{1'b0}};
             pos_reg         <= {PW{1'b0}};
             err_valid_reg   <= 1'b0;
         end else begin
             fetch_state_reg <= fetch_state_next;
             if (req_go) begin
-                rem_reg       <= n_req;
                 fetch_ptr_reg <= fetch_ptr_reg + n_req;
-                // a 256-bit beat holds two descriptors: an odd index starts in the upper half
-                pos_reg       <= (DPB > 1) ? fetch_ptr_reg[PW-1:0] : {PW{1'b0}};
+                req_pend_reg  <= 1'b1;
+                rq_wr_reg     <= rq_wr_reg + 1'b1;
+            end else if (req_acc) begin
+                req_pend_reg  <= 1'b0;
+            end
+            if (req_go != rq_pop) begin
+                reads_reg <= req_go ? reads_reg + 1'b1 : reads_reg - 1'b1;
+            end
+            if (rq_pop) begin
+                rq_rd_reg <= rq_rd_reg + 1'b1;
             end
             if (pos_step) begin
                 pos_reg <= pos_reg + 1'b1;
             end
             if (push) begin
                 fetched_ptr_reg <= fetched_ptr_reg + 16'd1;
-                rem_reg         <= rem_reg - 16'd1;
             end
             if (err_valid_next || err_valid_reg) begin
                 err_valid_reg <= err_valid_next;
@@ -331,7 +365,7 @@ dma_fifo #(
 assign m_index = fifo_out[143:128];
 assign m_desc  = fifo_out[127:0];
 
-assign req_valid    = fetch_state_reg == F_REQ;
+assign req_valid    = req_pend_reg;
 assign req_addr     = req_addr_reg;
 assign req_len      = req_len_reg;
 assign rsp_ready    = rsp_ready_int;
@@ -341,10 +375,9 @@ assign shadow_index = fetched_ptr_reg;
 assign shadow_desc  = beat_desc;
 assign fetched_ptr  = fetched_ptr_reg;
 
-assign ring_empty   = fetch_ptr_reg == tail && fetch_state_reg == F_IDLE
-                      && fifo_count == {FCW{1'b0}};
-assign busy         = fetch_state_reg == F_REQ || fetch_state_reg == F_RSP
-                      || fetch_state_reg == F_DRAIN;
+assign ring_empty   = fetch_ptr_reg == tail && fetch_state_reg == F_RUN
+                      && reads_reg == {RCW{1'b0}} && fifo_count == {FCW{1'b0}};
+assign busy         = reads_reg != {RCW{1'b0}};
 assign err_valid    = err_valid_reg;
 assign err_code     = ERR_DESC_READ;
 assign err_index    = err_index_reg;

@@ -14,18 +14,24 @@
 //   - every posted descriptor of L (below TAIL) is complete, or
 //   - WB_DELAY cycles have passed since the oldest such completion, or
 //   - a completion carried ERR, or `run` is low (flush everything held).
-// The write covers [ls, min(ls + DPL, fetched_ptr)) -- fetched_ptr <= TAIL --
-// taken from the store: bytes 0-11 as fetched, bytes 12-15 from the completion
-// for the descriptors complete when the write was issued, as fetched for the
-// others (their DONE stays 0). One write is in flight at a time. A write
-// shorter than a line pulses `partial_inc` (WB_PARTIAL_COUNT).
+// When L is complete, the write also takes the whole lines after it that are
+// complete too (up to WB_MAX descriptors, not past the ring's wrap): one write
+// of several whole lines. Otherwise it covers [ls, min(ls + DPL, fetched_ptr))
+// -- fetched_ptr <= TAIL. The data comes from the store: bytes 0-11 as
+// fetched, bytes 12-15 from the completion for the descriptors complete when
+// the write was issued, as fetched for the others (their DONE stays 0). One
+// write is in flight at a time; the lines that complete meanwhile go out
+// together in the next one, so the write-back keeps up with any completion
+// rate while each write still covers whole lines. A write shorter than a line
+// pulses `partial_inc` (WB_PARTIAL_COUNT).
 //
 // After the write's done: HEAD = ls + completions written; `irq_req` pulses if
 // a newly written descriptor had CTRL.IRQ; `pkt_inc` = newly written
-// descriptors with STATUS.EOP; when all DPL descriptors are written the line
-// advances. `fetch_limit` = ls + DESC_DEPTH keeps the fetch from overwriting a
-// slot still needed. A write error reports ERR_WB_WRITE (index = HEAD) and
-// stops write-back until `clear` (completions are still taken and dropped).
+// descriptors with STATUS.EOP; when every descriptor written was complete
+// (whole lines) `ls` moves past them. `fetch_limit` = ls + DESC_DEPTH keeps
+// the fetch from overwriting a slot still needed. A write error reports
+// ERR_WB_WRITE (index = HEAD) and stops write-back until `clear` (completions
+// are still taken and dropped).
 //
 // Latency: a complete line issues its request the cycle after its last
 // completion; HEAD moves the cycle after the back end's done pulse.
@@ -75,7 +81,7 @@ module dma_cpl_write #(
     output wire [15:0]           head,
     output wire [15:0]           fetch_limit,
     output wire                  irq_req,
-    output wire [3:0]            pkt_inc,
+    output wire [7:0]            pkt_inc,
     output wire                  partial_inc,
 
     output wire                  busy,
@@ -94,8 +100,14 @@ localparam BYTES = DATA_WIDTH / 8;
 localparam BPD_LOG = (BYTES == 4) ? 2 : ((BYTES == 8) ? 1 : 0);
 // bits of a store slot
 localparam DSW = $clog2(DESC_DEPTH);
+// DESC_DEPTH as an integer index distance
+localparam integer DEPTH_I = DESC_DEPTH;
 // DESC_DEPTH as an index distance
-localparam [15:0] DEPTH16 = DESC_DEPTH;
+localparam [15:0] DEPTH16 = DEPTH_I[15:0];
+// most descriptors one write covers (whole lines of up to 8): 32, or half the store
+localparam integer WB_MAX_I = (DESC_DEPTH / 2 < 32) ? DESC_DEPTH / 2 : 32;
+// the same, as a count
+localparam [15:0] WB_MAX = WB_MAX_I[15:0];
 
 initial begin
     if (DATA_WIDTH != 32 && DATA_WIDTH != 64 && DATA_WIDTH != 128 && DATA_WIDTH != 256) begin
@@ -138,16 +150,17 @@ reg [15:0] head_reg;
 reg [15:0] cpl_ptr_reg;
 reg [31:0] timer_reg;
 reg        err_seen_reg;
-reg [3:0]  wb_snap_reg;               // of them complete (from ls)
+reg [5:0]  wb_snap_reg;               // of them complete (from ls)
 reg [3:0]  wb_hoff_reg;               // HEAD - ls when issued
-reg [5:0]  beat_reg;
-reg [5:0]  beats_reg;
+reg        wb_full_reg;               // whole complete lines: ls moves past them when done
+reg [7:0]  beat_reg;
+reg [7:0]  beats_reg;
 reg        acc_irq_reg;
-reg [3:0]  acc_eop_reg;
+reg [7:0]  acc_eop_reg;
 reg [63:0] req_addr_reg;
 reg [15:0] req_len_reg;
 reg        irq_req_reg;
-reg [3:0]  pkt_inc_reg;
+reg [7:0]  pkt_inc_reg;
 reg        partial_reg;
 reg        err_valid_reg;
 reg [15:0] err_index_reg;
@@ -160,8 +173,10 @@ wire [1:0]            beat_eops;  // newly written descriptors of this beat with
 generate
     if (BYTES <= 16) begin : g_one_desc
         // one descriptor per beat or per 2**BPD_LOG beats
-        wire [2:0]       d    = beat_reg[BPD_LOG+2:BPD_LOG];
-        wire [DSW-1:0]   slot = ls_reg[DSW-1:0] + {{DSW-3{1'b0}}, d};
+        wire [4:0]       d    = beat_reg[BPD_LOG+4:BPD_LOG];
+        wire [15:0]      idx  = ls_reg + {11'd0, d};
+        wire [DSW-1:0]   slot = idx[DSW-1:0];
+        wire [15-DSW:0]  unused_idx = idx[15:DSW];
         wire [127:0]     sh   = shadow_mem[slot];
         wire [31:0]      cp   = cpl_mem[slot];
         wire             done = {1'b0, d} < wb_snap_reg;
@@ -177,31 +192,34 @@ generate
             assign beat_data  = desc;
             assign first_part = 1'b1;
         end
-        wire counted = first_part && done && {1'b0, d} >= wb_hoff_reg;
+        wire counted = first_part && done && d >= {1'b0, wb_hoff_reg};
         assign beat_irq  = counted && sh[DESC_CTRL_LSB + DESC_CTRL_IRQ];
         assign beat_eops = {1'b0, counted && cp[DESC_STATUS_LSB - 96 + DESC_STS_EOP]};
-        wire unused_hi = beat_reg[5];
+        wire [2-BPD_LOG:0] unused_hi = beat_reg[7:BPD_LOG+5];
     end else begin : g_two_desc
         // two descriptors per 256-bit beat
-        wire [2:0]       d0    = {beat_reg[1:0], 1'b0};
-        wire [2:0]       d1    = {beat_reg[1:0], 1'b1};
-        wire [DSW-1:0]   slot0 = ls_reg[DSW-1:0] + {{DSW-3{1'b0}}, d0};
-        wire [DSW-1:0]   slot1 = ls_reg[DSW-1:0] + {{DSW-3{1'b0}}, d1};
+        wire [4:0]       d0    = {beat_reg[3:0], 1'b0};
+        wire [4:0]       d1    = {beat_reg[3:0], 1'b1};
+        wire [15:0]      idx0  = ls_reg + {11'd0, d0};
+        wire [15:0]      idx1  = ls_reg + {11'd0, d1};
+        wire [DSW-1:0]   slot0 = idx0[DSW-1:0];
+        wire [DSW-1:0]   slot1 = idx1[DSW-1:0];
+        wire [31-2*DSW:0] unused_idx = {idx0[15:DSW], idx1[15:DSW]};
         wire [127:0]     sh0   = shadow_mem[slot0];
         wire [127:0]     sh1   = shadow_mem[slot1];
         wire [31:0]      cp0   = cpl_mem[slot0];
         wire [31:0]      cp1   = cpl_mem[slot1];
         wire             done0 = {1'b0, d0} < wb_snap_reg;
         wire             done1 = {1'b0, d1} < wb_snap_reg;
-        wire             cnt0  = done0 && {1'b0, d0} >= wb_hoff_reg;
-        wire             cnt1  = done1 && {1'b0, d1} >= wb_hoff_reg;
+        wire             cnt0  = done0 && d0 >= {1'b0, wb_hoff_reg};
+        wire             cnt1  = done1 && d1 >= {1'b0, wb_hoff_reg};
         assign beat_data = {done1 ? cp1 : sh1[127:96], sh1[95:0],
                             done0 ? cp0 : sh0[127:96], sh0[95:0]};
         assign beat_irq  = (cnt0 && sh0[DESC_CTRL_LSB + DESC_CTRL_IRQ])
                            || (cnt1 && sh1[DESC_CTRL_LSB + DESC_CTRL_IRQ]);
         assign beat_eops = {1'b0, cnt0 && cp0[DESC_STATUS_LSB - 96 + DESC_STS_EOP]}
                            + {1'b0, cnt1 && cp1[DESC_STATUS_LSB - 96 + DESC_STS_EOP]};
-        wire [3:0] unused_hi = beat_reg[5:2];
+        wire [3:0] unused_hi = beat_reg[7:4];
     end
 endgenerate
 
@@ -212,33 +230,50 @@ endgenerate
 // every cycle a line waits. The state machine computes the next state; the other
 // registers are loaded in the clocked block under the events that move them.
 reg [3:0]  dpl;
+reg [15:0] line_mask;
 reg [15:0] cpl_cnt;
-reg [3:0]  snap;
+reg        full;      // line ls is complete: write it and the complete lines after it
+reg [15:0] ring_pos;
+reg [15:0] to_wrap;
+reg [15:0] full_n;    // descriptors of the whole complete lines from ls (capped)
+reg [5:0]  snap;
 reg [3:0]  hoff;
 reg [15:0] tail_cnt;
 reg [3:0]  posted;
 reg [15:0] fet_cnt;
-reg [3:0]  wr_n;
+reg [5:0]  wr_n;
 reg        pending;
 reg        go;
-reg [15:0] ring_pos;
-reg [5:0]  wr_beats;
+reg [7:0]  wr_beats;
 
 // WB_DELAY cycles have passed since the oldest unwritten completion
 wire timer_due = timer_reg >= wb_delay;
 
 always @* begin
-    dpl      = 4'd1 << line_log2;
-    cpl_cnt  = cpl_ptr_reg - ls_reg;
-    snap     = (cpl_cnt > {12'd0, dpl}) ? dpl : cpl_cnt[3:0];
-    hoff     = head_reg[3:0] - ls_reg[3:0];  // < DPL
-    tail_cnt = tail - ls_reg;
-    posted   = (tail_cnt > {12'd0, dpl}) ? dpl : tail_cnt[3:0];
-    fet_cnt  = fetched_ptr - ls_reg;
-    wr_n     = (fet_cnt > {12'd0, dpl}) ? dpl : fet_cnt[3:0];
-    pending  = cpl_ptr_reg != head_reg;
-    go       = pending && (snap >= posted || timer_due || !run || err_seen_reg);
-    ring_pos = ls_reg & ((16'd1 << size_log2) - 16'd1);
+    dpl       = 4'd1 << line_log2;
+    line_mask = {12'd0, dpl} - 16'd1;
+    cpl_cnt   = cpl_ptr_reg - ls_reg;
+    full      = cpl_cnt >= {12'd0, dpl};
+    ring_pos  = ls_reg & ((16'd1 << size_log2) - 16'd1);
+    to_wrap   = (16'd1 << size_log2) - ring_pos;  // a multiple of DPL
+    full_n    = (cpl_cnt < WB_MAX) ? cpl_cnt : WB_MAX;
+    if (to_wrap < full_n) begin
+        full_n = to_wrap;
+    end
+    full_n    = full_n & ~line_mask;
+    hoff      = head_reg[3:0] - ls_reg[3:0];  // < DPL
+    tail_cnt  = tail - ls_reg;
+    posted    = (tail_cnt > {12'd0, dpl}) ? dpl : tail_cnt[3:0];
+    fet_cnt   = fetched_ptr - ls_reg;
+    if (full) begin
+        snap = full_n[5:0];
+        wr_n = full_n[5:0];
+    end else begin
+        snap = {2'b00, cpl_cnt[3:0]};
+        wr_n = (fet_cnt > {12'd0, dpl}) ? {2'b00, dpl} : {2'b00, fet_cnt[3:0]};
+    end
+    pending   = cpl_ptr_reg != head_reg;
+    go        = pending && (full || cpl_cnt[3:0] >= posted || timer_due || !run || err_seen_reg);
     if (BPD_LOG == 2) begin
         wr_beats = {wr_n, 2'b00};
     end else if (BPD_LOG == 1) begin
@@ -246,7 +281,7 @@ always @* begin
     end else if (BYTES == 16) begin
         wr_beats = {2'b00, wr_n};
     end else begin
-        wr_beats = {3'b000, wr_n[3:1]} + {5'd0, wr_n[0]};
+        wr_beats = {3'b000, wr_n[5:1]} + {7'd0, wr_n[0]};
     end
 end
 
@@ -274,7 +309,7 @@ always @* begin
             end
         end
         WB_DATA: begin
-            if (wdat_ready && beat_reg == beats_reg - 6'd1) begin
+            if (wdat_ready && beat_reg == beats_reg - 8'd1) begin
                 wb_state_next = WB_WAIT;
             end
         end
@@ -303,16 +338,17 @@ always @(posedge clk) begin
 end
 
 // nothing below changes in a cycle without one of these (the block is skipped)
-wire touch = !wb_idle || go || cpl_take || partial_reg || irq_req_reg || pkt_inc_reg != 4'd0
+wire touch = !wb_idle || go || cpl_take || partial_reg || irq_req_reg || pkt_inc_reg != 8'd0
              || err_valid_reg || rst || clear;
 
 always @(posedge clk) begin
     if (touch) begin
         if (wb_issue) begin
             req_addr_reg <= base + {44'd0, ring_pos, 4'd0};
-            req_len_reg  <= {8'd0, wr_n, 4'd0};
+            req_len_reg  <= {6'd0, wr_n, 4'd0};
             wb_snap_reg  <= snap;
             wb_hoff_reg  <= hoff;
+            wb_full_reg  <= full;
             beats_reg    <= wr_beats;
         end
         if (wb_done && done_err) begin
@@ -325,11 +361,11 @@ always @(posedge clk) begin
             head_reg      <= 16'd0;
             cpl_ptr_reg   <= 16'd0;
             err_seen_reg  <= 1'b0;
-            beat_reg      <= 6'd0;
+            beat_reg      <= 8'd0;
             acc_irq_reg   <= 1'b0;
-            acc_eop_reg   <= 4'd0;
+            acc_eop_reg   <= 8'd0;
             irq_req_reg   <= 1'b0;
-            pkt_inc_reg   <= 4'd0;
+            pkt_inc_reg   <= 8'd0;
             partial_reg   <= 1'b0;
             err_valid_reg <= 1'b0;
         end else begin
@@ -341,27 +377,27 @@ always @(posedge clk) begin
                 end
             end
             if (wb_issue) begin
-                beat_reg    <= 6'd0;
+                beat_reg    <= 8'd0;
                 acc_irq_reg <= 1'b0;
-                acc_eop_reg <= 4'd0;
+                acc_eop_reg <= 8'd0;
             end else if (beat_take) begin
-                beat_reg    <= beat_reg + 6'd1;
+                beat_reg    <= beat_reg + 8'd1;
                 acc_irq_reg <= acc_irq_reg || beat_irq;
-                acc_eop_reg <= acc_eop_reg + {2'b00, beat_eops};
+                acc_eop_reg <= acc_eop_reg + {6'd0, beat_eops};
             end
             if (wb_ok) begin
-                head_reg <= ls_reg + {12'd0, wb_snap_reg};
-                if (wb_snap_reg == dpl) begin
-                    ls_reg <= ls_reg + {12'd0, dpl};
+                head_reg <= ls_reg + {10'd0, wb_snap_reg};
+                if (wb_full_reg) begin
+                    ls_reg <= ls_reg + {10'd0, wb_snap_reg};
                 end
             end
             // one-cycle pulses
             if (wb_issue || partial_reg) begin
-                partial_reg <= wb_issue && wr_n < dpl;
+                partial_reg <= wb_issue && wr_n < {2'b00, dpl};
             end
-            if (wb_done || irq_req_reg || pkt_inc_reg != 4'd0 || err_valid_reg) begin
+            if (wb_done || irq_req_reg || pkt_inc_reg != 8'd0 || err_valid_reg) begin
                 irq_req_reg   <= wb_ok && acc_irq_reg;
-                pkt_inc_reg   <= wb_ok ? acc_eop_reg : 4'd0;
+                pkt_inc_reg   <= wb_ok ? acc_eop_reg : 8'd0;
                 err_valid_reg <= wb_done && done_err;
             end
         end

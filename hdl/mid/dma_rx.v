@@ -11,6 +11,8 @@
 //   sum covers L. If the ring runs dry (`ring_empty`), the window is full, or
 //   `run` drops first, the packet is dropped and counted (`drop_inc`) and the
 //   gathered descriptors stay for the next packet.
+//   A packet that fits the first descriptor when the window is empty takes the
+//   short way: length, descriptor and write request in one cycle (X_IDLE).
 //   A descriptor with LEN 0 or > 16384 reports its error at once; when the
 //   writes already issued are done, the descriptors gathered before it are
 //   handed back unused with its error (WB_LEN 0, DONE|ERR, its code: a DONE
@@ -147,6 +149,7 @@ reg            win_out_ready;
 wire [95:0]    win_out;
 wire [WCW-1:0] win_count;
 reg            win_push;
+reg            fast_go;   // X_IDLE: the packet, its one descriptor and the write at once
 wire [15:0]    w_index = win_out[95:80];
 wire [15:0]    w_len   = win_out[79:64];
 wire [63:0]    w_addr  = win_out[63:0];
@@ -182,6 +185,14 @@ wire          pkt_end   = take16 == rem_reg;   // the packet's last bytes
 wire          beat_pop  = ra_hi == LANE_END || pkt_end;
 wire [16:0]   beats17   = ({1'b0, len_bytes} + BYTES_M1) >> LW;
 wire [15:0]   setup_n   = (rem_reg < w_len) ? rem_reg : w_len;
+// the short way: one good descriptor covers the packet, nothing gathered before it
+wire          fast_ok   = !len_err && run && win_count == {WCW{1'b0}} && d_valid && !d_bad
+                          && d_len >= len_bytes;
+// what a write request records for its completion (the short way: straight from the
+// descriptor and the length)
+wire [15:0]   push_index = fast_go ? d_index : w_index;
+wire [15:0]   push_n     = fast_go ? len_bytes : setup_n;
+wire          push_eop   = fast_go || setup_n == rem_reg;
 
 wire ra_ready;
 wire [DATA_WIDTH/8-1:0] unused_keep;
@@ -232,9 +243,9 @@ dma_rx_cpl cpl_inst (
     .rst(rst),
     .clear(clear),
     .push(pend_push),
-    .push_index(w_index),
-    .push_len(setup_n),
-    .push_eop(setup_n == rem_reg),
+    .push_index(push_index),
+    .push_len(push_n),
+    .push_eop(push_eop),
     .full(pend_full),
     .done_valid(done_valid),
     .done_err(done_err),
@@ -271,6 +282,7 @@ always @* begin
     pkt_ready_int  = 1'b0;
     d_ready_int    = 1'b0;
     win_push       = 1'b0;
+    fast_go        = 1'b0;
     win_out_ready  = 1'b0;
     pend_push      = 1'b0;
     ra_valid       = 1'b0;
@@ -288,6 +300,11 @@ always @* begin
                 end else if (!run) begin
                     drop_inc_next = 1'b1;
                     rx_state_next = X_DROP;
+                end else if (fast_ok && (!req_valid_reg || req_ready) && !pend_full) begin
+                    d_ready_int   = 1'b1;
+                    fast_go       = 1'b1;
+                    pend_push     = 1'b1;
+                    rx_state_next = X_DATA;
                 end else begin
                     rx_state_next = X_GATHER;
                 end
@@ -377,9 +394,9 @@ always @(posedge clk) begin
             pkt_len_reg <= len_bytes;
         end
         if (pend_push) begin
-            req_addr_reg   <= w_addr;
-            req_len_reg    <= setup_n;
-            start_lane_reg <= w_addr[LW-1:0];
+            req_addr_reg   <= fast_go ? d_addr : w_addr;
+            req_len_reg    <= push_n;
+            start_lane_reg <= fast_go ? d_addr[LW-1:0] : w_addr[LW-1:0];
         end
         if (bad_valid_next) begin
             bad_index_reg <= d_index;
@@ -408,7 +425,7 @@ always @(posedge clk) begin
                 drop_beats_reg <= beats17[15:0];
             end
             if (pend_push) begin
-                brem_reg <= setup_n;
+                brem_reg <= push_n;
             end
         end
         if (data_take) begin

@@ -20,7 +20,9 @@ module dma_tx #(
     // AXI data width in bits: 32, 64, 128 or 256
     parameter DATA_WIDTH = 64,
     // TX data buffer in beats (power of two)
-    parameter TX_FIFO_BEATS = 1024
+    parameter TX_FIFO_BEATS = 1024,
+    // in-flight queue entries (reads and data-less descriptors in flight), power of two
+    parameter QUEUE_DEPTH = 32
 ) (
     input  wire                    clk,
     input  wire                    rst,
@@ -75,8 +77,6 @@ module dma_tx #(
 localparam BYTES = DATA_WIDTH / 8;
 // bits of a lane index
 localparam LW = $clog2(BYTES);
-// in-flight queue entries (reads and data-less descriptors in flight)
-localparam QUEUE_DEPTH = 32;
 // bits of a queue entry: kind, index, len, eop, last, lo, hi, beats
 localparam QW = TXQ_KIND_BITS + 16 + 16 + 1 + 1 + LW + (LW + 1) + TXQ_BEAT_BITS;
 // bits of a data FIFO count

@@ -86,7 +86,9 @@ localparam integer MAX_BEATS = CHUNK / BYTES + 1;
 // bits of a beat count (MAX_BEATS <= 1025)
 localparam BEAT_W = TXQ_BEAT_BITS;
 // full credit
-localparam [16:0] CREDIT_FULL = TX_FIFO_BEATS;
+localparam integer CREDIT_FULL_I = TX_FIFO_BEATS;
+// the same, 17 bits (a part-select: no truncation warning at any TX_FIFO_BEATS)
+localparam [16:0] CREDIT_FULL = CREDIT_FULL_I[16:0];
 // a chunk, as a byte count
 localparam [16:0] CHUNK17 = CHUNK[16:0];
 // BYTES - 1, as an integer

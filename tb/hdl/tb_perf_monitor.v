@@ -12,24 +12,33 @@
 // another), and their sum over cycles (mean = sum / cycles). Python reads the
 // counters at the start and end of a measurement window (scripts/bench_engine.py)
 // and reports the differences. Counters are 48 bits: ~2.8e14 cycles.
+// Per AXI ID 0..2 (the engine's back-end clients, hdl/dma_defs.vh): R beats
+// (`r_id*`) and W beats (`w_id*`; a W beat belongs to the oldest AW whose data is
+// not complete: the engine writes data in AW order, without interleaving), so a
+// benchmark counts each client's payload where it crosses the bus, at the cycle.
 module tb_perf_monitor #(
     // bursts in flight at which the engine stops issuing reads (MAX_RD_OUTSTANDING)
     parameter RD_LIMIT = 8,
     // bursts in flight at which the engine stops issuing writes (MAX_WR_OUTSTANDING)
-    parameter WR_LIMIT = 8
+    parameter WR_LIMIT = 8,
+    // AXI4 ID width
+    parameter ID_WIDTH = 4
 ) (
     input  wire clk,
     input  wire rst,
 
     input  wire arvalid,
     input  wire arready,
+    input  wire [ID_WIDTH-1:0] rid,
     input  wire rvalid,
     input  wire rready,
     input  wire rlast,
+    input  wire [ID_WIDTH-1:0] awid,
     input  wire awvalid,
     input  wire awready,
     input  wire wvalid,
     input  wire wready,
+    input  wire wlast,
     input  wire bvalid,
     input  wire bready,
     input  wire tx_tvalid,
@@ -52,6 +61,41 @@ wire ar_go = arvalid && arready;
 wire r_end = rvalid && rready && rlast;
 wire aw_go = awvalid && awready;
 wire b_go = bvalid && bready;
+
+// per-ID beats
+reg [W-1:0] r_id0, r_id1, r_id2, w_id0, w_id1, w_id2;
+// AW IDs whose W data is not complete, oldest first
+reg [ID_WIDTH-1:0] awq [0:255];
+reg [7:0] awq_wr, awq_rd;
+wire [ID_WIDTH-1:0] w_id = (awq_wr == awq_rd && aw_go) ? awid : awq[awq_rd];
+wire r_go = rvalid && rready;
+wire w_go = wvalid && wready;
+
+always @(posedge clk) begin
+    if (rst) begin
+        r_id0 <= {W{1'b0}}; r_id1 <= {W{1'b0}}; r_id2 <= {W{1'b0}};
+        w_id0 <= {W{1'b0}}; w_id1 <= {W{1'b0}}; w_id2 <= {W{1'b0}};
+        awq_wr <= 8'd0; awq_rd <= 8'd0;
+    end else begin
+        if (aw_go) begin
+            awq[awq_wr] <= awid;
+            awq_wr <= awq_wr + 8'd1;
+        end
+        if (w_go && wlast) begin
+            awq_rd <= awq_rd + 8'd1;
+        end
+        if (r_go) begin
+            if (rid == 0) r_id0 <= r_id0 + 1'b1;
+            if (rid == 1) r_id1 <= r_id1 + 1'b1;
+            if (rid == 2) r_id2 <= r_id2 + 1'b1;
+        end
+        if (w_go) begin
+            if (w_id == 0) w_id0 <= w_id0 + 1'b1;
+            if (w_id == 1) w_id1 <= w_id1 + 1'b1;
+            if (w_id == 2) w_id2 <= w_id2 + 1'b1;
+        end
+    end
+end
 
 always @(posedge clk) begin
     if (rst) begin

@@ -30,12 +30,14 @@ module tb_top #(
     parameter ID_WIDTH = 4,
     // engine: longest AXI4 burst in beats
     parameter MAX_BURST_LEN = 64,
-    // engine: AXI4 read bursts in flight
-    parameter MAX_RD_OUTSTANDING = 8,
-    // engine: AXI4 write bursts awaiting B
-    parameter MAX_WR_OUTSTANDING = 8,
-    // engine: descriptor cache entries per ring
-    parameter DESC_DEPTH = 32,
+    // engine: AXI4 read bursts in flight (the engine's default)
+    parameter MAX_RD_OUTSTANDING = (DATA_WIDTH >= 256) ? 128 : 64,
+    // engine: AXI4 write bursts awaiting B (the engine's default)
+    parameter MAX_WR_OUTSTANDING = 32,
+    // engine: descriptor cache entries per ring (the engine's default)
+    parameter DESC_DEPTH = (DATA_WIDTH >= 256) ? 256 : 128,
+    // engine: descriptor reads in flight per ring (the engine's default)
+    parameter DESC_FETCH_READS = 4,
     // engine: TX data buffer in beats
     parameter TX_FIFO_BEATS = 1024,
     // fast memory: ring slots per direction (bound on its outstanding limits; also
@@ -50,7 +52,7 @@ module tb_top #(
     // fast memory: default write bursts it accepts before answering (+MEM_WR_OUTSTANDING=)
     parameter MEM_WR_OUTSTANDING = 16,
     // monitor ring entries per direction
-    parameter MON_DEPTH = 16,
+    parameter MON_DEPTH = 64,
     // fast streams: bytes per source load / sink chunk buffer
     parameter STREAM_BUF_BYTES = 16384,
     // 1: count where the engine's cycles go (tb_perf_monitor, u_perf), for benchmarks
@@ -278,6 +280,7 @@ dma_engine #(
     .MAX_RD_OUTSTANDING(MAX_RD_OUTSTANDING),
     .MAX_WR_OUTSTANDING(MAX_WR_OUTSTANDING),
     .DESC_DEPTH(DESC_DEPTH),
+    .DESC_FETCH_READS(DESC_FETCH_READS),
     .TX_FIFO_BEATS(TX_FIFO_BEATS)
 ) dut (
     .clk(clk),
@@ -527,19 +530,23 @@ generate
 if (PERF) begin : g_perf
     tb_perf_monitor #(
         .RD_LIMIT(MAX_RD_OUTSTANDING),
-        .WR_LIMIT(MAX_WR_OUTSTANDING)
+        .WR_LIMIT(MAX_WR_OUTSTANDING),
+        .ID_WIDTH(ID_WIDTH)
     ) u_perf (
         .clk(clk),
         .rst(rst),
         .arvalid(m_axi_arvalid),
         .arready(m_axi_arready),
+        .rid(m_axi_rid),
         .rvalid(m_axi_rvalid),
         .rready(m_axi_rready),
         .rlast(m_axi_rlast),
+        .awid(m_axi_awid),
         .awvalid(m_axi_awvalid),
         .awready(m_axi_awready),
         .wvalid(m_axi_wvalid),
         .wready(m_axi_wready),
+        .wlast(m_axi_wlast),
         .bvalid(m_axi_bvalid),
         .bready(m_axi_bready),
         .tx_tvalid(m_axis_tx_tvalid),
