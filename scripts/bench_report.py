@@ -166,15 +166,22 @@ def main(argv: list[str] | None = None) -> int:
     if engine:
         runs = engine["runs"]
         md += ["## Engine efficiency", "",
-               "Payload bytes per cycle over the bus width, in the steady state (the "
-               "window from the fifth to the last fifth of the packets, away from bring-up "
-               "and halt), no back-pressure, every packet the same size, simulated under "
+               "Payload bytes per cycle over the bus width, counted where the payload "
+               "crosses the AXI bus (R beats of the TX data client, W beats of the RX data "
+               "client: `tb/hdl/tb_perf_monitor.v`), in the steady state: from the fifth "
+               "packet in five to the packet after which the engine has no more "
+               "descriptors to read ahead (bring-up and the drain at the end left out). "
+               "The driver posts every buffer of a run up front, so the engine, not the "
+               "driver model's interrupt loop, sets the pace. No back-pressure, every "
+               "packet the same size, simulated under "
                f"{engine['simulator']} (both simulators give the same cycles). In brackets: "
                "the share of the channel's physical limit, payload / (payload + the "
                "descriptor and completion bytes that share its AXI channel, 16 bytes per "
-               "buffer, in whole beats): the read channel carries TX data, TX descriptors "
-               "and (both at once) RX descriptors; the write channel RX data, RX completions "
-               "and (both at once) TX completions.", ""]
+               "buffer; data in whole beats of bus-aligned buffers): the read channel "
+               "carries TX data, TX descriptors and (both at once) RX descriptors; the "
+               "write channel RX data, RX completions and (both at once) TX completions. "
+               "Both at once, the other ring's share is taken at its measured packet rate "
+               "(the `limit, both` column: both at the same rate).", ""]
         for db in sorted({r["data_bytes"] for r in runs}):
             for lat in sorted({r["mem_latency"] for r in runs}):
                 md += [f"### {8 * db}-bit bus, host-memory latency {lat} cycles", ""]

@@ -179,12 +179,53 @@ always @* begin
     end
 end
 
+// ---- read beats ----
+// A beat holds DPB descriptors but one is pushed per cycle: with DPB > 1 the beats
+// wait in a small FIFO (a request's worth), so the shared read data bus never
+// stalls on this unit while TX data queues behind its descriptors.
+wire                  b_valid;
+wire [DATA_WIDTH-1:0] b_data;
+wire                  b_last;
+wire                  b_err;
+reg                   rsp_ready_int;
+
+generate
+    if (DPB > 1) begin : g_beat_fifo
+        wire [DATA_WIDTH+1:0] bf_out;
+        wire [4:0]            unused_bf_count;
+        dma_fifo #(
+            .WIDTH(DATA_WIDTH + 2),
+            .DEPTH(16)
+        ) beat_fifo_inst (
+            .clk(clk),
+            .rst(rst),
+            .clear(clear),
+            .in_valid(rsp_valid),
+            .in_ready(rsp_ready),
+            .in_data({rsp_err, rsp_last, rsp_data}),
+            .out_valid(b_valid),
+            .out_ready(rsp_ready_int),
+            .out_data(bf_out),
+            .count(unused_bf_count)
+        );
+        assign b_data = bf_out[DATA_WIDTH-1:0];
+        assign b_last = bf_out[DATA_WIDTH];
+        assign b_err  = bf_out[DATA_WIDTH+1];
+    end else begin : g_beat_direct
+        assign b_valid   = rsp_valid;
+        assign b_data    = rsp_data;
+        assign b_last    = rsp_last;
+        assign b_err     = rsp_err;
+        assign rsp_ready = rsp_ready_int;
+    end
+endgenerate
+
 // ---- beat decoding: the descriptor this cycle would push ----
 // The read data bus is shared by every read client; here it is held at 0 while no
 // beat is for this unit, so the assembly below (wide continuous concatenations,
 // which Icarus evaluates at every change, bit by bit) does not follow the TX data
 // beats. Only a beat with rsp_valid is ever used.
-wire [DATA_WIDTH-1:0] rsp_beat = rsp_valid ? rsp_data : {DATA_WIDTH{1'b0}};
+wire [DATA_WIDTH-1:0] rsp_beat = b_valid ? b_data : {DATA_WIDTH{1'b0}};
 
 // the descriptor about to arrive is the last of the oldest read
 wire [15:0]  rq_end   = rq_end_mem[rq_rd_reg];
@@ -205,8 +246,8 @@ generate
         assign beat_complete = beat_pos == 1'b1;
         assign beat_used     = 1'b1;
         always @(posedge clk) begin
-            if (rsp_valid && rsp_ready) begin
-                asm_reg <= rsp_data;
+            if (b_valid && rsp_ready_int) begin
+                asm_reg <= b_data;
             end
         end
     end else if (BYTES == 4) begin : g_four
@@ -216,8 +257,8 @@ generate
         assign beat_complete = beat_pos == 2'd3;
         assign beat_used     = 1'b1;
         always @(posedge clk) begin
-            if (rsp_valid && rsp_ready) begin
-                asm_reg <= {rsp_data, asm_reg[95:32]};
+            if (b_valid && rsp_ready_int) begin
+                asm_reg <= {b_data, asm_reg[95:32]};
             end
         end
     end else if (BYTES == 16) begin : g_one
@@ -242,7 +283,6 @@ endgenerate
 // under those strobes, so an idle ring costs next to nothing per cycle (Icarus
 // pays for every statement it runs, and clocked blocks run every cycle).
 reg push;
-reg rsp_ready_int;
 reg req_go;     // a request [fetch_ptr, fetch_ptr + n_req) is made
 reg pos_step;   // the beat position in a descriptor moves on (BPD > 1)
 reg rq_pop;     // the oldest read is wholly received (or drained)
@@ -263,12 +303,12 @@ always @* begin
             if (run && !req_pend_reg && reads_reg != READS_MAX && n_req != 16'd0) begin
                 req_go = 1'b1;
             end
-            if (rsp_valid && rsp_err) begin
+            if (b_valid && b_err) begin
                 // the beat is consumed in F_DRAIN; no new request from now on
                 req_go           = 1'b0;
                 err_valid_next   = 1'b1;
                 fetch_state_next = F_DRAIN;
-            end else if (rsp_valid) begin
+            end else if (b_valid) begin
                 push          = beat_complete && fifo_in_ready;
                 rsp_ready_int = beat_complete ? (fifo_in_ready && beat_used) : 1'b1;
                 pos_step      = rsp_ready_int && BPD > 1;
@@ -278,7 +318,7 @@ always @* begin
         F_DRAIN: begin
             // the request still offered, if any, stays offered; its beats are drained too
             rsp_ready_int = 1'b1;
-            if (rsp_valid && rsp_last) begin
+            if (b_valid && b_last) begin
                 rq_pop = 1'b1;
                 if (reads_reg == READS_ONE) begin
                     fetch_state_next = F_HALT;
@@ -368,7 +408,6 @@ assign m_desc  = fifo_out[127:0];
 assign req_valid    = req_pend_reg;
 assign req_addr     = req_addr_reg;
 assign req_len      = req_len_reg;
-assign rsp_ready    = rsp_ready_int;
 
 assign shadow_we    = push;
 assign shadow_index = fetched_ptr_reg;

@@ -12,7 +12,13 @@
 //   `run` drops first, the packet is dropped and counted (`drop_inc`) and the
 //   gathered descriptors stay for the next packet.
 //   A packet that fits the first descriptor when the window is empty takes the
-//   short way: length, descriptor and write request in one cycle (X_IDLE).
+//   short way: length, descriptor and write request in one cycle, in X_IDLE or
+//   in the cycle the previous packet's last bytes go into the realigner (so
+//   back-to-back one-buffer packets keep the write data moving every cycle).
+//   Look-ahead: while the last buffer of a packet is being moved (its first beat
+//   taken), the next packet may take the short way already -- its write request
+//   and completion record go out at once, its length waits in `nxt_len_reg` --
+//   so the back end has the next request well before its data comes.
 //   A descriptor with LEN 0 or > 16384 reports its error at once; when the
 //   writes already issued are done, the descriptors gathered before it are
 //   handed back unused with its error (WB_LEN 0, DONE|ERR, its code: a DONE
@@ -120,6 +126,9 @@ localparam [2:0] X_BADW   = 3'd6;  // bad descriptor: completing the window, the
 
 reg [2:0]    rx_state_reg, rx_state_next;
 reg [15:0]   pkt_len_reg;
+reg          nxt_valid_reg;              // the next packet was taken ahead (look-ahead)
+reg [15:0]   nxt_len_reg;                // its length
+reg          unit_taken_reg;             // a beat of the current buffer went in
 reg [15:0]   rem_reg;                    // packet bytes still to write
 reg [15:0]   brem_reg;                   // bytes still to write into this buffer
 reg [LW-1:0] cur_lo_reg;                 // first unwritten lane of the head beat
@@ -149,7 +158,9 @@ reg            win_out_ready;
 wire [95:0]    win_out;
 wire [WCW-1:0] win_count;
 reg            win_push;
-reg            fast_go;   // X_IDLE: the packet, its one descriptor and the write at once
+reg            fast_go;   // the packet, its one descriptor and the write at once
+reg            pre_go;    // ... for the packet after the one being moved (look-ahead)
+reg            nxt_take;  // the packet taken ahead starts
 wire [15:0]    w_index = win_out[95:80];
 wire [15:0]    w_len   = win_out[79:64];
 wire [63:0]    w_addr  = win_out[63:0];
@@ -283,6 +294,8 @@ always @* begin
     d_ready_int    = 1'b0;
     win_push       = 1'b0;
     fast_go        = 1'b0;
+    pre_go         = 1'b0;
+    nxt_take       = 1'b0;
     win_out_ready  = 1'b0;
     pend_push      = 1'b0;
     ra_valid       = 1'b0;
@@ -347,7 +360,30 @@ always @* begin
                 pkt_ready_int = beat_pop;
                 if (ra_end) begin
                     rx_state_next = pkt_end ? X_IDLE : X_SETUP;
+                    if (pkt_end && nxt_valid_reg) begin
+                        // the packet taken ahead
+                        nxt_take      = 1'b1;
+                        rx_state_next = X_DATA;
+                    end else if (pkt_end && len_valid && !quiesce && fast_ok
+                            && (!req_valid_reg || req_ready) && !pend_full) begin
+                        // the next packet, the short way, at once
+                        len_ready_int = 1'b1;
+                        d_ready_int   = 1'b1;
+                        fast_go       = 1'b1;
+                        pend_push     = 1'b1;
+                        rx_state_next = X_DATA;
+                    end
                 end
+            end
+            if (!nxt_valid_reg && !(data_take && ra_end) && brem_reg == rem_reg
+                    && (unit_taken_reg || data_take) && len_valid && !quiesce && fast_ok
+                    && (!req_valid_reg || req_ready) && !pend_full) begin
+                // look-ahead: the next packet's request and record now, its walk later
+                len_ready_int = 1'b1;
+                d_ready_int   = 1'b1;
+                fast_go       = 1'b1;
+                pre_go        = 1'b1;
+                pend_push     = 1'b1;
             end
         end
         X_DROP: begin
@@ -390,8 +426,11 @@ wire drop_beat = rx_state_reg == X_DROP && pkt_valid;
 always @(posedge clk) begin
     // registers loaded by the handshakes that move them (the states tell which)
     if (rx_event) begin
-        if (len_ready_int) begin
+        if (len_ready_int && !pre_go) begin
             pkt_len_reg <= len_bytes;
+        end
+        if (pre_go) begin
+            nxt_len_reg <= len_bytes;
         end
         if (pend_push) begin
             req_addr_reg   <= fast_go ? d_addr : w_addr;
@@ -408,6 +447,8 @@ always @(posedge clk) begin
     // or dropping, and a packet being dropped must be dropped to its end
     if (rst) begin
         rx_state_reg   <= X_IDLE;
+        nxt_valid_reg  <= 1'b0;
+        unit_taken_reg <= 1'b0;
         rem_reg        <= 16'd0;
         brem_reg       <= 16'd0;
         cur_lo_reg     <= {LW{1'b0}};
@@ -416,22 +457,39 @@ always @(posedge clk) begin
         err_inc_reg    <= 1'b0;
     end else begin
         rx_state_reg <= rx_state_next;
-        if (rx_event) begin
-            drop_inc_reg <= drop_inc_next;
-            err_inc_reg  <= err_inc_next;
-            if (len_ready_int) begin
-                rem_reg        <= len_bytes;
-                cur_lo_reg     <= {LW{1'b0}};
-                drop_beats_reg <= beats17[15:0];
-            end
-            if (pend_push) begin
-                brem_reg <= push_n;
-            end
-        end
         if (data_take) begin
             cur_lo_reg <= beat_pop ? {LW{1'b0}} : ra_hi[LW-1:0];
             rem_reg    <= rem_reg - take16;
             brem_reg   <= brem_reg - take16;
+        end
+        if (pre_go || nxt_take) begin
+            nxt_valid_reg <= pre_go;
+        end
+        if (nxt_take) begin
+            pkt_len_reg <= nxt_len_reg;
+            rem_reg     <= nxt_len_reg;
+            brem_reg    <= nxt_len_reg;
+            cur_lo_reg  <= {LW{1'b0}};
+        end
+        // a new buffer starts (set up, or taken ahead) / a beat of it went in
+        if ((pend_push && !pre_go) || nxt_take) begin
+            unit_taken_reg <= 1'b0;
+        end else if (data_take) begin
+            unit_taken_reg <= 1'b1;
+        end
+        // after the walk: a packet taken the short way in its predecessor's last
+        // cycle starts from its own length
+        if (rx_event) begin
+            drop_inc_reg <= drop_inc_next;
+            err_inc_reg  <= err_inc_next;
+            if (len_ready_int && !pre_go) begin
+                rem_reg        <= len_bytes;
+                cur_lo_reg     <= {LW{1'b0}};
+                drop_beats_reg <= beats17[15:0];
+            end
+            if (pend_push && !pre_go) begin
+                brem_reg <= push_n;
+            end
         end
         if (drop_beat) begin
             drop_beats_reg <= drop_beats_reg - 16'd1;
