@@ -7,12 +7,13 @@ import json
 import logging
 import os
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import cocotb
-from cocotb.triggers import Event
+from cocotb.triggers import Event, First, Timer
 from cocotb.utils import get_sim_time
 
 from pymodel.cache import Platform
@@ -321,12 +322,20 @@ class DmaEnv:
             await self.models.send_rx(pkt.data)
         await self.models.rx_idle()
 
-    async def send_tx(self, count: int, *, window: int = 64) -> None:
-        """The protocol stack hands ``count`` packets to the driver, ``window`` at a time."""
+    async def send_tx(self, count: int, *, window: int = 64,
+                      timeout_ns: int = 20_000_000) -> None:
+        """The protocol stack hands ``count`` packets to the driver, ``window`` at a time;
+        SimTimeout when the window stays full for ``timeout_ns``."""
         for _ in range(count):
+            deadline = get_sim_time("ns") + timeout_ns
             while self.driver.tx_outstanding >= window:
                 self._tx_progress.clear()
-                await self._tx_progress.wait()
+                left = deadline - get_sim_time("ns")
+                if left <= 0:
+                    raise SimTimeout(f"{self.driver.tx_outstanding} TX packets outstanding, "
+                                     f"none completed for {timeout_ns} ns "
+                                     f"(replay: {self.replay})")
+                await First(self._tx_progress.wait(), Timer(left, unit="ns"))
             pkt = self.tx_packets.make()
             self.tx_scoreboard.expect(pkt)
             self.driver.send(pkt.data, tag=pkt.seq)
@@ -369,6 +378,22 @@ class DmaEnv:
                     f"{expected} sent after {timeout_ns} ns"
                 )
             await self.phase.sleep(2000)
+
+    async def wait_for(self, cond: Callable[[], bool], what: Callable[[], str],
+                       timeout_ns: int, *, step_ns: int = 1000) -> None:
+        """Until ``cond()`` holds, looking every ``step_ns``; SimTimeout naming ``what()``
+        after ``timeout_ns``."""
+        deadline = get_sim_time("ns") + timeout_ns
+        while not cond():
+            if get_sim_time("ns") > deadline:
+                raise SimTimeout(f"{what()} after {timeout_ns} ns (replay: {self.replay})")
+            await self.phase.sleep(step_ns)
+
+    async def wait_tx_left(self, timeout_ns: int = 20_000_000) -> None:
+        """Until the TX sink saw every packet (scoreboard: none outstanding)."""
+        await self.wait_for(lambda: not self.tx_scoreboard.outstanding,
+                            lambda: f"{self.tx_scoreboard.outstanding} TX packets never "
+                                    f"reached the wire", timeout_ns)
 
     async def wait_tx_stream(self, timeout_ns: int) -> None:
         """Until every TX packet left the engine or was completed as failed."""
