@@ -643,9 +643,13 @@ class MiniportDriver:
             if slot is None:  # a test's own descriptor: nothing of the driver's in it
                 if desc.status & DescStatus.ERR:
                     self._rx_partial = []
-                    self._rx_partial_err = not desc.status & DescStatus.EOP
+                    # a failed write counts here; a bad descriptor's packet is dropped and
+                    # counted by the engine (RX_DROP_COUNT)
+                    self._rx_partial_err = (not desc.status & DescStatus.EOP
+                                            and desc.err is ErrCode.DATA_WRITE)
                     self._error(f"RX descriptor {ring.clean} completed with {desc.err.name}")
-                if desc.status & DescStatus.EOP and desc.status & DescStatus.ERR:
+                if (desc.status & DescStatus.EOP and desc.status & DescStatus.ERR
+                        and desc.err is ErrCode.DATA_WRITE):
                     self.stats.rx_error_packets += 1
                     self._rx_recycle(self._rx_partial_bufs)
                     self._rx_partial_bufs = []
@@ -658,9 +662,12 @@ class MiniportDriver:
             if self.ownership is not None:
                 self.ownership.take_back(buf.la, buf.size)
             if desc.status & DescStatus.ERR:
-                # the packet this buffer was part of is lost; the buffer holds nothing to read
+                # the packet this buffer was part of is lost; the buffer holds nothing to read.
+                # A failed write (DATA_WRITE) is counted here, as an error completion; a bad
+                # descriptor's packet (ZERO_LEN, TOO_LONG) is dropped and counted by the
+                # engine (RX_DROP_COUNT)
                 self._rx_partial = []
-                self._rx_partial_err = True
+                self._rx_partial_err = desc.err is ErrCode.DATA_WRITE
                 self._error(f"RX descriptor {ring.clean} completed with {desc.err.name}")
             elif not self._rx_partial_err:
                 if not self.cfg.bugs.skip_rx_invalidate:
@@ -748,6 +755,11 @@ class MiniportDriver:
         for buf in indication.buffers:
             self.pool.returned(buf)
         self.stats.rx_returned += 1
+
+    @property
+    def async_pending(self) -> int:
+        """NdisMAllocateSharedMemoryAsyncEx calls whose completion has not come yet."""
+        return self._async_pending
 
     @property
     def marks(self) -> PoolMarks:
