@@ -26,6 +26,7 @@ import json
 import logging
 import os
 import random
+import re
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable
@@ -56,6 +57,8 @@ SUMMARY_FILE = "soak_summary.json"
 UNMAPPED_LA = 0x7_0000_0000
 #: simulated time a fault's outcome may take to show
 OUTCOME_NS = 3_000_000
+#: TX packets the stack hands the driver before it waits (DmaEnv.send_tx's window)
+TX_WINDOW = 64
 
 log = logging.getLogger("tb.soak")
 
@@ -435,9 +438,11 @@ async def soak(dut) -> None:  # type: ignore[no-untyped-def]
     drop, err = await env.driver.read_drop_counters()
     log.info("balance: %s", tx)
     log.info("balance: %s", rx)
-    # bounds: most packets must arrive (a run that drops everything fails)
-    tx.check(min_delivered=int(0.8 * tx.sent))
-    rx.check(min_delivered=int(0.5 * rx.sent))
+    # bounds (a run that drops everything fails): a TX fault fails at most the packets
+    # the stack had handed over (the send window); at least half of each way arrives
+    tx_faults = sum(n for key, n in s.outcomes.items() if _hits_tx(key.split(":")[0]))
+    tx.check(min_delivered=max(tx.sent - TX_WINDOW * tx_faults, tx.sent // 2))
+    rx.check(min_delivered=rx.sent // 2)
     await env.driver.halt()
     await env.check_drained()
     adapter = env.driver.adapter
@@ -484,6 +489,11 @@ async def soak(dut) -> None:  # type: ignore[no-untyped-def]
         (findings, s.iommu_injected)
 
 
+def _hits_tx(fault: str) -> bool:
+    """Whether ``fault`` may fail TX packets (a TX error, a TX ring stopped, a reset)."""
+    return fault.startswith("tx_") or "_tx_" in fault or fault == "soft_reset"
+
+
 def _shape(outcome: str) -> str:
     """An outcome without its varying numbers (descriptor indices, counts)."""
-    return " ".join("N" if w.strip("(),;").isdigit() else w for w in outcome.split())
+    return re.sub(r"\b\d+\b", "N", outcome)
