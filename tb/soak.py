@@ -30,14 +30,16 @@ from tb.runner import (
     system_sources,
 )
 
-__all__ = ["DEFAULT_PACKETS", "DEFAULT_SIM", "format_summary", "replay_command", "report",
-           "run_soak"]
+__all__ = ["DEFAULT_PACKETS", "DEFAULT_SIM", "REPLAY_FILE", "format_summary", "replay_command",
+           "report", "run_soak"]
 
 #: TX + RX packets of ``make soak``
 DEFAULT_PACKETS = 100_000
 #: the soak's simulator unless SIM= names one (Verilator: ~6x Icarus's speed)
 DEFAULT_SIM = "verilator"
 SUMMARY_FILE = "soak_summary.json"  # tb.sims.soak.SUMMARY_FILE (not imported: cocotb side)
+#: a failed regress seed's replay command, in its test directory
+REPLAY_FILE = "replay.txt"
 
 
 def replay_command(seed: int, packets: int, sim: str, *, epoch: int | None = None,
@@ -128,8 +130,10 @@ def report(root: Path) -> str:
             rows.append(f"  {test_dir.name:28s} PASS  {s['packets']:>8,} packets  "
                         f"{len(s['faults']):>2} fault kinds  leaks {s['leaks']}  "
                         f"{s['wall_seconds']:>7.1f} s")
-        elif (test_dir / "results.xml").is_file():
-            rows.append(f"  {test_dir.name:28s} FAILED (see the pytest output for its replay)")
+        elif (test_dir / REPLAY_FILE).is_file():
+            replay = (test_dir / REPLAY_FILE).read_text().strip()
+            rows.append(f"  {test_dir.name:28s} FAILED  replay: {replay}  (log: "
+                        f"{test_dir / 'soak.log'})")
     if not rows:
         return f"regress: no soak results under {root}"
     return f"regress: {len(rows)} seeds under {root}\n" + "\n".join(rows)

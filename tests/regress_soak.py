@@ -15,8 +15,8 @@ import os
 
 import pytest
 
-from tb.runner import SimFailed
-from tb.soak import DEFAULT_SIM, run_soak
+from tb.runner import BUILD_ROOT, SimFailed
+from tb.soak import DEFAULT_SIM, REPLAY_FILE, replay_command, run_soak
 
 
 def _int(name: str, default: int) -> int:
@@ -50,10 +50,16 @@ def test_shards_cover_every_seed_once() -> None:
 def test_soak_seed(seed: int) -> None:
     """One soak: every fault's outcome asserted, both balances with bounds, no leak."""
     epoch = _int("DMANIC_REGRESS_EPOCH", 0) or None
+    faults = os.environ.get("DMANIC_REGRESS_FAULTS", "")
+    name = f"regress/seed{seed}_{SIM}"
+    test_dir = BUILD_ROOT / name
+    test_dir.mkdir(parents=True, exist_ok=True)
+    replay = replay_command(seed, PACKETS, SIM, epoch=epoch, faults=faults)
     try:
-        summary = run_soak(seed=seed, packets=PACKETS, sim=SIM,
-                           build_name=f"regress/seed{seed}_{SIM}", epoch=epoch,
-                           faults=os.environ.get("DMANIC_REGRESS_FAULTS", ""))
-    except SimFailed as exc:  # the message ends with "replay: make soak SEED=..."
-        pytest.fail(f"soak seed {seed} failed: {exc}", pytrace=False)
+        summary = run_soak(seed=seed, packets=PACKETS, sim=SIM, build_name=name, epoch=epoch,
+                           faults=faults, log_file=test_dir / "soak.log")
+    except SimFailed as exc:
+        (test_dir / REPLAY_FILE).write_text(replay + "\n")
+        pytest.fail(f"replay: {replay}\nsoak seed {seed} failed: {exc}\n"
+                    f"simulator log: {test_dir / 'soak.log'}", pytrace=False)
     assert summary["packets"] >= PACKETS and summary["leaks"] == 0, summary
