@@ -313,14 +313,37 @@ class DmaEnv:
         return [f for checker in self.protocol for f in checker.findings]
 
     # ------------------------------------------------------------ traffic
-    async def send_rx(self, count: int) -> None:
-        """The wire delivers ``count`` packets to the engine's RX port."""
-        for _ in range(count):
-            pkt = self.rx_packets.make()
-            self.rx_scoreboard.expect(pkt)
-            self.stream_beats += -(-len(pkt.data) // self.data_bytes)
-            await self.models.send_rx(pkt.data)
-        await self.models.rx_idle()
+    async def send_rx(self, count: int, *, timeout_ns: int = 20_000_000) -> None:
+        """The wire delivers ``count`` packets to the engine's RX port; SimTimeout when the
+        port takes no packet (or, at the end, does not take the rest of the last one) for
+        ``timeout_ns`` (checked every ``timeout_ns``: it fires within twice that)."""
+        taken = [0]
+
+        async def feed() -> None:
+            for _ in range(count):
+                pkt = self.rx_packets.make()
+                self.rx_scoreboard.expect(pkt)
+                self.stream_beats += -(-len(pkt.data) // self.data_bytes)
+                await self.models.send_rx(pkt.data)
+                taken[0] += 1
+            await self.models.rx_idle()
+            taken[0] += 1
+
+        task = cocotb.start_soon(feed())
+        start = get_sim_time("ns")
+        seen = -1
+        while not task.done():
+            if taken[0] == seen:
+                task.cancel()
+                what = (f"{taken[0]} of {count} packets taken" if taken[0] < count else
+                        f"all {count} packets taken, the last not yet out on the bus")
+                raise SimTimeout(
+                    f"RX stream: no progress for {timeout_ns} ns (t={start:.0f} to "
+                    f"{get_sim_time('ns'):.0f} ns): awaited {count} packets into the engine, "
+                    f"{what} (replay: {self.replay})")
+            seen = taken[0]
+            await First(task.complete, Timer(timeout_ns, unit="ns"))
+        task.result()
 
     async def send_tx(self, count: int, *, window: int = 64,
                       timeout_ns: int = 20_000_000) -> None:
