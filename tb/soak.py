@@ -98,8 +98,11 @@ def format_summary(s: dict[str, Any]) -> str:
         f"({tx['failed_but_delivered']} of them had left), unexplained {tx['unexplained']}"),
         (f"  RX: {rx['sent']:,} sent, {rx['delivered']:,} delivered ({rx['bytes']:,} bytes, "
         f"byte-exact), engine drop counter {rx['drop_count']:,}, error counter "
-        f"{rx['err_count']:,}, error completions {rx['error_completions']:,}, lost with "
-        f"reclaimed descriptors {rx['unexplained']} (bound {rx['bound']})"),
+        f"{rx['err_count']:,}, error completions {rx['error_completions']:,}, lost "
+        f"unreported at ring stops and resets {rx['unexplained']} (bound {rx['bound']}: "
+        f"the missing ones of the {rx.get('window_packets', '?')} packets the engine held or "
+        f"took from the wire at {rx.get('bound_windows', '?')} ring stops and resets; "
+        f"{rx.get('reclaimed_descriptors', '?')} descriptors reclaimed)"),
         (f"  ring errors {s['ring_errors']}, recoveries {s['recoveries']}, ring restarts "
         f"{s['restarts']}, soft resets {s['resets']}, halts {s['halts']}, interrupts "
         f"{s['interrupts']:,}"),

@@ -435,6 +435,8 @@ async def soak(dut) -> None:  # type: ignore[no-untyped-def]
     progress.write()
     progress_task.cancel()
     tx, rx = await env.balances()
+    windows = list(env.rx_loss.windows)  # the ring stops and resets that bound RX losses
+    window_packets = env.rx_loss.packets
     drop, err = await env.driver.read_drop_counters()
     log.info("balance: %s", tx)
     log.info("balance: %s", rx)
@@ -460,7 +462,12 @@ async def soak(dut) -> None:  # type: ignore[no-untyped-def]
                "wire_errors": tx.wire_errors, "unexplained": tx.unexplained},
         "rx": {"sent": rx.sent, "delivered": rx.delivered, "bytes": rx.delivered_bytes,
                "drop_count": drop, "err_count": err, "error_completions": st.rx_error_packets,
-               "unexplained": rx.unexplained, "bound": rx.slack},
+               "unexplained": rx.unexplained, "bound": rx.slack,
+               "bound_windows": len(windows),
+               "window_packets": window_packets,
+               "largest_windows": [str(w) for w in sorted(
+                   windows, key=lambda w: w.lo - w.hi)[:3]],
+               "reclaimed_descriptors": st.rx_lost_descriptors},
         "faults": dict(sorted(s.outcomes.items())),
         "ring_errors": len(env.driver.ring_errors), "recoveries": st.recoveries,
         "restarts": st.restarts, "resets": st.resets, "halts": s.halts + 1,
