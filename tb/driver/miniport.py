@@ -160,7 +160,7 @@ class DriverStats:
     #: else); packets dropped for a bad descriptor are in RX_DROP_COUNT
     rx_error_packets: int = 0
     #: RX descriptors reclaimed unfinished from a ring stopped by an error or a reset
-    #: (a bound on the packets such a stop may lose)
+    #: (a figure only: the bound on the packets such a stop may lose is tb.rx_loss's)
     rx_lost_descriptors: int = 0
     #: receives indicated up the stack, and returned by it
     rx_indicated: int = 0
