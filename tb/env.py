@@ -37,7 +37,7 @@ from tb.rx_loss import RxLossBound
 from tb.scenario_config import ENV_PREFIX, ScenarioConfig
 from tb.scoreboard import Balance, PacketScoreboard
 from tb.trace import TRACE_FILE, EventTrace, TracingPort
-from tb.watchdog import Watchdog, default_replay
+from tb.watchdog import StallMark, Watchdog, default_replay
 from tb.waves import WaveLayout
 
 __all__ = ["FINGERPRINT_FILE", "DmaEnv", "pause_pattern"]
@@ -173,10 +173,13 @@ class DmaEnv:
         self.driver.on_rx_stop = self._on_rx_stop
         #: GTKWave layout of this run (cfg.waves), with a marker at the first violation.
         self.waves = WaveLayout(dut) if cfg.waves else None
-        if self.waves is not None:
-            self.checkers.log.on_first.append(self.waves.mark)
+        waves = self.waves
+        if waves is not None:
+            self.checkers.log.on_first.append(waves.mark)
+            # a stall: the marker where the last progress was
+            self.watchdog.on_fire.append(lambda report: waves.mark(StallMark(report)))
             for checker in self.protocol:
-                checker.on_first.append(self.waves.mark)
+                checker.on_first.append(waves.mark)
         #: the lying device, once a test made the device lie (:meth:`lie`)
         self.lying: LyingDevice | None = None
         self._tx_progress = Event()

@@ -173,16 +173,24 @@ def test_a_stuck_engine_fails_the_run_fast(mutation: str, simulator: str) -> Non
     sources, copy = mutant_sources(m, test_dir)
     replay = (f".venv/bin/python -m pytest 'tests/test_sim_watchdog.py::"
               f"test_a_stuck_engine_fails_the_run_fast[{mutation}-{simulator}]'")
+    # under Icarus (cheap there) with waves: the GTKWave layout marks where progress stopped
+    waves = simulator == "icarus"
     with pytest.raises(SimFailed) as info:
         run_sim(toplevel=SYSTEM_TOPLEVEL, test_module="tb.sims.watchdog",
                 build_name=name, sources=sources, includes=[copy, TB_HDL_DIR],
                 parameters={"DATA_WIDTH": 64, **bfm_parameters("fast")},
                 testcase=[FAILING_ENGINE],
                 extra_env={"DMANIC_WATCHDOG_FAIL": "1", "DMANIC_BFM": "fast",
-                           "DMANIC_WATCHDOG_REPLAY": replay},
-                simulator=simulator)
+                           "DMANIC_WATCHDOG_REPLAY": replay, "DMANIC_WAVES": str(int(waves))},
+                simulator=simulator, waves=waves)
     text = str(info.value)
-    _assert_fired_fast(text, FAILING_ENGINE, test_dir)
+    _fired, last = _assert_fired_fast(text, FAILING_ENGINE, test_dir)
+    if waves:
+        layout = (test_dir / f"{SYSTEM_TOPLEVEL}.gtkw").read_text().splitlines()
+        zoom = next(line for line in layout if line.startswith("*"))  # *zoom marker ...
+        assert int(zoom.split()[1]) == int(last * 1000), (zoom, last)
+        assert any(line.startswith("[*] marker: last progress before a 20000-cycle stall")
+                   for line in layout), layout[:4]
     rings = text.split("stalled ring(s): ", 1)[1].split("\n", 1)[0]
     assert any(r.startswith(m.ring) and "posted" in r for r in rings.split("; ")), (m.ring, text)
     machines = text.split("state machines: ", 1)[1].split("\n", 1)[0].split(", ")

@@ -105,7 +105,8 @@ async def stuck_engine_fails_the_run(dut) -> None:  # type: ignore[no-untyped-de
     deadlines 20 ms of simulated time away; the watchdog must end the run long before.
     ``DMANIC_WATCHDOG_REPLAY``: the command that rebuilds the mutant and replays."""
     replay = os.environ.get("DMANIC_WATCHDOG_REPLAY", "")
-    env = DmaEnv(dut, _cfg(replay=replay))
+    # DMANIC_WAVES=1: the GTKWave layout, its marker where the last progress was
+    env = DmaEnv(dut, _cfg(replay=replay, waves=os.environ.get("DMANIC_WAVES", "") == "1"))
     await env.start()
     assert await env.driver.initialize()
     cocotb.start_soon(env.send_rx(5))
