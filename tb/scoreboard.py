@@ -32,8 +32,8 @@ class Balance:
     something reports (the engine's drop and error counters, error completions, the
     driver's failed sends), by reason; ``unexplained`` are missing packets nothing
     reports, and ``slack`` how many of those the run's ring errors and resets may
-    lose without a per-packet report (the driver's bound: descriptors it reclaimed
-    unfinished, one per reset).
+    lose without a per-packet report (RX: the missing packets the engine held or took
+    from the wire at those events, :mod:`tb.rx_loss`).
     """
 
     name: str
@@ -172,7 +172,7 @@ class PacketScoreboard:
         completions). TX: the missing packets are explained by the driver's failed
         completions (:meth:`report_failed`).
         """
-        missing = [*self.stats.dropped, *(p.seq for p in self._pending)]
+        missing = self.missing()
         accounted = dict(counted or {})
         failed_delivered = 0
         if self.failed:
@@ -185,6 +185,10 @@ class PacketScoreboard:
             unexplained=len(missing) - sum(accounted.values()), slack=slack,
             failed_but_delivered=failed_delivered, wire_errors=self.stats.wire_errors,
         )
+
+    def missing(self) -> list[int]:
+        """Sequence numbers of the packets not delivered (so far)."""
+        return [*self.stats.dropped, *(p.seq for p in self._pending)]
 
     def _describe_next(self) -> str:
         if not self._pending:

@@ -16,6 +16,7 @@ and only the executable is kept.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import importlib.metadata
 import importlib.util
@@ -179,6 +180,20 @@ def build_verilator(
     key = _build_key(sources, includes, toplevel, parameters, args,
                      [public] if public is not None else [])
     build_dir = cache_root / f"{toplevel}-{key}"
+    cache_root.mkdir(parents=True, exist_ok=True)
+    # one build at a time per key: parallel runs (make regress, pytest-xdist) wait for the
+    # first one's build and then reuse it
+    with open(cache_root / f"{toplevel}-{key}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        return _build_locked(build_dir, toplevel, key, sources, includes, parameters, args,
+                             timescale, waves, log_file)
+
+
+def _build_locked(build_dir: Path, toplevel: str, key: str, sources: Sequence[Path],
+                  includes: Sequence[Path], parameters: Mapping[str, object],
+                  args: Sequence[str], timescale: tuple[str, str], waves: bool,
+                  log_file: Path | None) -> Path:
+    cache_root = build_dir.parent
     exe = build_dir / toplevel
     if exe.is_file() and (build_dir / ".complete").is_file():
         os.utime(build_dir)  # recently used: kept by the pruning below
@@ -230,10 +245,11 @@ KEEP_BUILDS = 16
 
 def _prune(cache_root: Path, toplevel: str) -> None:
     """Remove the least recently used builds of ``toplevel`` beyond :data:`KEEP_BUILDS`."""
-    builds = sorted(cache_root.glob(f"{toplevel}-*"), key=lambda p: p.stat().st_mtime,
-                    reverse=True)
+    builds = sorted((p for p in cache_root.glob(f"{toplevel}-*") if p.is_dir()),
+                    key=lambda p: p.stat().st_mtime, reverse=True)
     for old in builds[KEEP_BUILDS:]:
         shutil.rmtree(old, ignore_errors=True)
+        old.with_name(old.name + ".lock").unlink(missing_ok=True)
 
 
 def main(argv: Sequence[str]) -> int:

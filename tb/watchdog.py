@@ -40,7 +40,9 @@ from tb.errors import SimTimeout
 from tb.phase import PythonPhase, Watch
 from tb.waves import discover_signals, state_filters
 
-__all__ = ["DEFAULT_LIMIT_CYCLES", "StallError", "StallReport", "Watchdog", "default_replay"]
+__all__ = [
+    "DEFAULT_LIMIT_CYCLES", "StallError", "StallMark", "StallReport", "Watchdog", "default_replay",
+]
 
 #: Cycles without progress that fail a system simulation (the issue's bound).
 DEFAULT_LIMIT_CYCLES = 20_000
@@ -73,6 +75,22 @@ class StallReport:
             f"  replay: {self.replay}",
         ]
         return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class StallMark:
+    """Where a stall begins, for the waveform marker (:meth:`tb.waves.WaveLayout.mark`): the
+    time of the last progress, labelled with the report's first line."""
+
+    report: StallReport
+
+    @property
+    def time_ns(self) -> float:
+        return self.report.last_progress_ns
+
+    def __str__(self) -> str:
+        return (f"last progress before a {self.report.limit_cycles}-cycle stall (watchdog "
+                f"fired at t={self.report.time_ns:.0f} ns)")
 
 
 def default_replay(seed: int, test: str = "") -> str:
@@ -124,6 +142,8 @@ class Watchdog:
         self.extra = extra
         self.log = logging.getLogger("tb.watchdog")
         self.reports: list[StallReport] = []
+        #: called with the report when the watchdog fires (before the test fails)
+        self.on_fire: list[Callable[[StallReport], None]] = []
         self._fired = Event()
         self._watch: Watch | None = None
         self._reported = False
@@ -170,6 +190,8 @@ class Watchdog:
         report = self.report()
         self.reports.append(report)
         self._fired.set()
+        for hook in self.on_fire:
+            hook(report)
         if self.record:
             self.log.warning("%s", report)
             return

@@ -82,7 +82,9 @@ def test_verilator_lint_no_warning(verilator: str, data_width: int, addr_width: 
 
 
 def test_readme_shows_the_whole_bench() -> None:
-    """examples/README.md quotes the example bench as it is, and it stays short."""
+    """The README and examples/README.md quote the example bench as it is, and it stays
+    short."""
     bench = (HDL_DIR.parent / "test_memcpy_dma.py").read_text()
-    assert f"```python\n{bench}```" in (REPO_ROOT / "examples" / "README.md").read_text()
+    for readme in (REPO_ROOT / "README.md", REPO_ROOT / "examples" / "README.md"):
+        assert f"```python\n{bench}```" in readme.read_text(), f"{readme} quotes an old bench"
     assert len(bench.splitlines()) < 85

@@ -21,6 +21,7 @@ burst at a time, with ``AxiSlave``'s error semantics (:mod:`tb.bfm.host_port`).
 from __future__ import annotations
 
 import logging
+from collections import deque
 from dataclasses import dataclass
 from typing import Any
 
@@ -260,6 +261,20 @@ class FastStreamSource:
         self._lock = Lock()
         self._watch: Watch | None = None
         self.packets = 0
+        #: slots loaded by this object (not wrapped), and the slot of each packet's first
+        #: piece while that packet has not started (see packets_started)
+        self._loads = 0
+        self._firsts: deque[int] = deque()
+        self._started = 0
+
+    def packets_started(self) -> int:
+        """Packets the HDL has started (or may have started) to stream: every packet
+        whose first piece is in the slot being streamed or an earlier one."""
+        streaming = self._loads - ((self._loaded - self._consumed_n) & _M32)
+        while self._firsts and self._firsts[0] <= streaming:
+            self._firsts.popleft()
+            self._started += 1
+        return self._started
 
     def start(self) -> None:
         if self._watch is None:
@@ -315,6 +330,9 @@ class FastStreamSource:
                 hole = 0 if keep_hole is None or off else keep_hole << 27 | 1 << 26
                 write_uint(self._buf_ctl[slot],
                            hole | int(tuser) << 25 | int(last) << 24 | len(piece))
+                if not off:
+                    self._firsts.append(self._loads)
+                self._loads += 1
                 self._loaded = (self._loaded + 1) & _M32
                 write_uint(self._loaded_h, self._loaded)
             self.packets += 1

@@ -160,7 +160,7 @@ class DriverStats:
     #: else); packets dropped for a bad descriptor are in RX_DROP_COUNT
     rx_error_packets: int = 0
     #: RX descriptors reclaimed unfinished from a ring stopped by an error or a reset
-    #: (a bound on the packets such a stop may lose)
+    #: (a figure only: the bound on the packets such a stop may lose is tb.rx_loss's)
     rx_lost_descriptors: int = 0
     #: receives indicated up the stack, and returned by it
     rx_indicated: int = 0
@@ -292,6 +292,10 @@ class MiniportDriver:
         self.ring_errors: list[tuple[Ring, ErrCode, int]] = []
         #: called with each of them as the DPC reads it (before any recovery)
         self.on_ring_error: list[Callable[[Ring, ErrCode, int], None]] = []
+        #: told when the driver starts stopping, reclaiming or resetting the RX ring
+        #: (``(what, True)``) and when it runs again (``(what, False)``): the windows in
+        #: which RX packets may be lost unreported (tb.rx_loss)
+        self.on_rx_stop: Callable[[str, bool], None] | None = None
         self._tx_slots: dict[int, _TxSlot] = {}
         #: posted RX buffers by ring index (None: a descriptor a test posted as given)
         self._rx_slots: dict[int, DmaBuffer | None] = {}
@@ -356,7 +360,9 @@ class MiniportDriver:
             # the engine refused the configuration: leave it reset, free everything, fail
             self.log.warning("initialization failed: %s", exc)
             self.init_failure = str(exc)
+            self._rx_stop("reset after a failed initialization", True)
             await self._reset_engine(timeout_ns=1_000_000)
+            self._rx_stop("reset after a failed initialization", False)
             self._sync_time()
             with self.system.calling(self.adapter, irql=ndis.PASSIVE_LEVEL):
                 self._free_resources()
@@ -643,9 +649,13 @@ class MiniportDriver:
             if slot is None:  # a test's own descriptor: nothing of the driver's in it
                 if desc.status & DescStatus.ERR:
                     self._rx_partial = []
-                    self._rx_partial_err = not desc.status & DescStatus.EOP
+                    # a failed write counts here; a bad descriptor's packet is dropped and
+                    # counted by the engine (RX_DROP_COUNT)
+                    self._rx_partial_err = (not desc.status & DescStatus.EOP
+                                            and desc.err is ErrCode.DATA_WRITE)
                     self._error(f"RX descriptor {ring.clean} completed with {desc.err.name}")
-                if desc.status & DescStatus.EOP and desc.status & DescStatus.ERR:
+                if (desc.status & DescStatus.EOP and desc.status & DescStatus.ERR
+                        and desc.err is ErrCode.DATA_WRITE):
                     self.stats.rx_error_packets += 1
                     self._rx_recycle(self._rx_partial_bufs)
                     self._rx_partial_bufs = []
@@ -658,9 +668,12 @@ class MiniportDriver:
             if self.ownership is not None:
                 self.ownership.take_back(buf.la, buf.size)
             if desc.status & DescStatus.ERR:
-                # the packet this buffer was part of is lost; the buffer holds nothing to read
+                # the packet this buffer was part of is lost; the buffer holds nothing to read.
+                # A failed write (DATA_WRITE) is counted here, as an error completion; a bad
+                # descriptor's packet (ZERO_LEN, TOO_LONG) is dropped and counted by the
+                # engine (RX_DROP_COUNT)
                 self._rx_partial = []
-                self._rx_partial_err = True
+                self._rx_partial_err = desc.err is ErrCode.DATA_WRITE
                 self._error(f"RX descriptor {ring.clean} completed with {desc.err.name}")
             elif not self._rx_partial_err:
                 if not self.cfg.bugs.skip_rx_invalidate:
@@ -748,6 +761,11 @@ class MiniportDriver:
         for buf in indication.buffers:
             self.pool.returned(buf)
         self.stats.rx_returned += 1
+
+    @property
+    def async_pending(self) -> int:
+        """NdisMAllocateSharedMemoryAsyncEx calls whose completion has not come yet."""
+        return self._async_pending
 
     @property
     def marks(self) -> PoolMarks:
@@ -1030,10 +1048,12 @@ class MiniportDriver:
         ring = self.tx_ring if which is Ring.TX else self.rx_ring
         assert ring is not None and self.adapter is not None
         self._recovering.add(which)
+        self._rx_stop("RX ring restart", True, which=which)
         try:
             await self._recover(which, ring, timeout_ns)
         finally:
             self._recovering.discard(which)
+            self._rx_stop("RX ring restart", False, which=which)
         self.stats.restarts += 1
         self._kick.set()
 
@@ -1096,6 +1116,16 @@ class MiniportDriver:
         ring.clear()
         self._untrusted.discard(which)
 
+    def _rx_stop(self, what: str, begin: bool, *, which: Ring = Ring.RX) -> None:
+        if self.on_rx_stop is not None and which is Ring.RX:
+            self.on_rx_stop(what, begin)
+
+    @property
+    def drop_bases(self) -> tuple[int, int]:
+        """What RX_DROP_COUNT and RX_ERR_COUNT held before the last soft reset cleared them
+        (:meth:`read_drop_counters` adds them)."""
+        return self._drop_base, self._err_base
+
     # --------------------------------------------------------------- reset
     async def read_drop_counters(self) -> tuple[int, int]:
         """RX_DROP_COUNT and RX_ERR_COUNT since initialization (a soft reset clears the
@@ -1110,6 +1140,7 @@ class MiniportDriver:
         assert self.adapter is not None
         both = {Ring.TX, Ring.RX}
         self._recovering |= both
+        self._rx_stop("reset", True)
         try:
             for which in (Ring.TX, Ring.RX):
                 await self.regs.ring_write(which, RingReg.CTRL, 0)
@@ -1124,6 +1155,7 @@ class MiniportDriver:
             await self._program_engine()
         finally:
             self._recovering -= both
+            self._rx_stop("reset", False)
         self.stats.resets += 1
         self._kick.set()
 
@@ -1181,11 +1213,13 @@ class MiniportDriver:
         while self._tx_queue:  # never posted: they complete as failed
             _, tag = self._tx_queue.popleft()
             self._tx_done(_TxSlot(None, True, 0, tag), "halted before it was sent")
+        self._rx_stop("halt", True)
         for ring in (Ring.TX, Ring.RX):
             await self.regs.ring_write(ring, RingReg.CTRL, 0)
         for ring in (Ring.TX, Ring.RX):
             await self._wait_ring_state(ring, {RingState.IDLE, RingState.STOPPED}, timeout_ns)
         await self._reset_engine(timeout_ns)
+        self._rx_stop("halt", False)
         deadline = get_sim_time("ns") + timeout_ns
         for task in self._tasks:
             task.cancel()

@@ -304,7 +304,8 @@ async def axi_error_on_tx_write_back(dut) -> None:  # type: ignore[no-untyped-de
 @cocotb.test()
 async def axi_error_on_rx_write_back(dut) -> None:  # type: ignore[no-untyped-def]
     """SLVERR on an RX completion write-back: WB_WRITE; packets whose completions were lost
-    are within the bound of the descriptors the driver reclaimed; the ring restarts."""
+    are within the bound of the packets the engine held at the stop (tb.rx_loss); the
+    ring restarts."""
     _, out = await _axi_error(dut, which=Ring.RX, code=ErrCode.WB_WRITE, what="rx ring",
                               read=False)
     assert out.rx.slack >= out.rx.unexplained
@@ -394,7 +395,8 @@ async def soft_reset_in_the_middle_of_traffic(dut) -> None:  # type: ignore[no-u
     """MiniportResetEx while packets flow: both rings stop, the engine soft-resets (its
     counters clear: the driver keeps what they held), the rings are reclaimed, the engine
     programmed again; TX packets not sent complete as failed; RX losses stay within the
-    reclaimed descriptors; traffic afterwards is all delivered."""
+    packets the engine held or took at the resets (tb.rx_loss); traffic afterwards is all
+    delivered."""
     env, _ = _bench(dut, cfg=_cfg(axi_pause=0.3, stream_pause=0.3))
     await env.start()
     drv = env.driver
@@ -412,6 +414,9 @@ async def soft_reset_in_the_middle_of_traffic(dut) -> None:  # type: ignore[no-u
     assert drv.stats.resets == 2
     out = await finish(env, min_tx=30, min_rx=30)
     assert out.rx.unexplained <= out.rx.slack
+    # one loss window per reset, each a few packets (the engine's buffers), not the ring
+    resets = [w for w in env.rx_loss.windows if w.what == "reset"]
+    assert len(resets) == 2 and all(0 <= w.hi - w.lo <= 64 for w in resets), resets
 
 
 # ---------------------------------------------------------------- interrupt storms

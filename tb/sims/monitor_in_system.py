@@ -68,8 +68,7 @@ async def monitor_sees_every_burst(dut) -> None:  # type: ignore[no-untyped-def]
     await env.driver.wait_tx_done(20_000_000)
     await rx
     await env.wait_rx_settled(20_000_000)
-    while env.tx_scoreboard.outstanding:
-        await env.phase.sleep(1000)
+    await env.wait_tx_left()
     await env.driver.halt()
     await env.phase.sleep(2000)  # the last write-backs reach the monitor
     env.stop()

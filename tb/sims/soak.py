@@ -26,6 +26,7 @@ import json
 import logging
 import os
 import random
+import re
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable
@@ -56,6 +57,8 @@ SUMMARY_FILE = "soak_summary.json"
 UNMAPPED_LA = 0x7_0000_0000
 #: simulated time a fault's outcome may take to show
 OUTCOME_NS = 3_000_000
+#: TX packets the stack hands the driver before it waits (DmaEnv.send_tx's window)
+TX_WINDOW = 64
 
 log = logging.getLogger("tb.soak")
 
@@ -170,28 +173,86 @@ async def _soft_reset(s: Soak) -> str:
     return "engine soft-reset, reprogrammed, rings running"
 
 
+async def _async_done(env: DmaEnv) -> None:
+    """Until MiniportSharedMemoryAllocateComplete came for every async request."""
+    await env.wait_for(lambda: env.driver.async_pending == 0,
+                       lambda: f"{env.driver.async_pending} async allocations not completed",
+                       OUTCOME_NS)
+
+
+async def _calm(env: DmaEnv) -> None:
+    """Quick returns, a trickle of small packets, until the extra blocks went back (the pool
+    above its high watermark gives them back; bounded)."""
+    stack_cfg = env.stack.cfg
+    env.stack.cfg = dataclasses.replace(stack_cfg, hold_ns=(1_000, 3_000), slow_every_ns=0)
+    env.rx_packets.set_lengths(60, 600)
+    for _ in range(50):
+        if not env.driver.pool.extra_blocks():
+            break
+        await settle(env, rx=8)
+    env.stack.cfg = stack_cfg
+
+
 async def _async_failures(s: Soak) -> str:
-    inj = s.env.system.injector
+    """A flood of small packets against long holds while every async allocation fails: the
+    driver asks (below the low watermark), is refused, the pool does not grow, the engine
+    drops and counts what it cannot place; the scoreboard checks the rest byte for byte."""
+    env, drv = s.env, s.env.driver
+    await _calm(env)
+    inj = env.system.injector
     inj.config = FaultInjection(probability=1.0, seed=s.rng.randrange(1 << 16),
                                 apis=frozenset({"NdisMAllocateSharedMemoryAsyncEx"}))
-    s.env.stack.cfg = dataclasses.replace(s.env.stack.cfg, hold_ns=(20_000, 60_000))
-    before = s.env.driver.stats.async_failures
-    await traffic(s.env, rx=150)
-    await settle(s.env)
+    env.set_backpressure(0.0, 0.0, seed=s.rng.randrange(1 << 32))
+    env.stack.cfg = dataclasses.replace(env.stack.cfg, hold_ns=(80_000, 120_000),
+                                        slow_every_ns=0)
+    env.rx_packets.set_lengths(60, 200)
+    st = drv.stats
+    failures, masks, blocks = st.async_failures, st.rx_masks, st.async_blocks
+    at_limit = len(drv.pool.extra_blocks()) >= drv.cfg.max_async_rx_blocks  # may not ask
+    drops0, _ = await drv.read_drop_counters()
+    await traffic(env, rx=max(300, 2 * drv.pool.total))
+    await settle(env)
+    await _async_done(env)
     inj.config = FaultInjection()
-    failed = s.env.driver.stats.async_failures - before
-    return f"{failed} async allocations failed, drops counted"
+    drops = (await drv.read_drop_counters())[0] - drops0
+    failed = st.async_failures - failures
+    if at_limit and drops >= 1 and st.async_blocks == blocks:
+        return f"pool at its limit of extra blocks, {drops} drops counted"
+    if failed < 1 or drops < 1:
+        raise SoakFailure(f"a flood with every async allocation refused: {failed} refused, "
+                          f"{drops} drops counted (expected at least one of each); "
+                          f"{drv.pool.describe()}")
+    return (f"{failed} async allocations refused, {drops} drops counted, receive interrupts "
+            f"masked {st.rx_masks - masks} times")
 
 
 async def _slow_returns(s: Soak) -> str:
-    s.env.stack.cfg = dataclasses.replace(
-        s.env.stack.cfg, hold_ns=(20_000, 50_000), slow_every_ns=40_000, slow_for_ns=30_000,
-        slow_hold_ns=(50_000, 70_000))
-    s.env.rx_packets.set_lengths(60, 600)
-    blocks = s.env.driver.stats.async_blocks
-    await traffic(s.env, rx=300)
-    await settle(s.env)
-    return f"pool grew by {s.env.driver.stats.async_blocks - blocks} blocks"
+    """Bursts of slow returns against a flood: below the low watermark the driver asks for
+    more (NdisMAllocateSharedMemoryAsyncEx) while traffic goes on; the block joins the pool
+    unless the driver's limit of extra blocks is reached."""
+    env, drv = s.env, s.env.driver
+    await _calm(env)
+    env.stack.cfg = dataclasses.replace(
+        env.stack.cfg, hold_ns=(40_000, 80_000), slow_every_ns=40_000, slow_for_ns=30_000,
+        slow_hold_ns=(80_000, 100_000))
+    env.set_backpressure(0.0, 0.0, seed=s.rng.randrange(1 << 32))
+    env.rx_packets.set_lengths(60, 600)
+    st = drv.stats
+    requests, blocks = st.async_requests, st.async_blocks
+    extra = len(drv.pool.extra_blocks())
+    await traffic(env, rx=max(300, 2 * drv.pool.total))
+    await settle(env)
+    await _async_done(env)
+    asked, grew = st.async_requests - requests, st.async_blocks - blocks
+    if extra >= drv.cfg.max_async_rx_blocks:  # the limit: the driver may not ask
+        if grew:
+            raise SoakFailure(f"the pool grew by {grew} blocks beyond the driver's limit of "
+                              f"{drv.cfg.max_async_rx_blocks} extra blocks")
+        return f"pool at its limit of extra blocks, not grown ({drv.pool.total} buffers)"
+    if asked < 1 or grew < 1:
+        raise SoakFailure(f"slow returns: {asked} async requests, {grew} blocks added "
+                          f"(expected the pool to grow); {drv.pool.describe()}")
+    return f"pool grew by {grew} blocks ({asked} asked) to {drv.pool.total} buffers"
 
 
 async def _irq_storm(s: Soak) -> str:
@@ -320,7 +381,7 @@ async def soak(dut) -> None:  # type: ignore[no-untyped-def]
                           f"known: {sorted(FAULTS)}")
     cfg = dataclasses.replace(cfg, checkers_stop=False, replay=cfg.replay or (
         f"make soak SEED={cfg.seed} PACKETS={total}"))
-    log.setLevel(logging.INFO)
+    log.setLevel(logging.DEBUG if os.environ.get("DMANIC_SOAK_DEBUG") else logging.INFO)
     log.info("soak: seed %d, %d packets, %d per epoch (replay: %s)", cfg.seed, total,
              per_epoch, cfg.replay)
     wall0 = time.monotonic()
@@ -363,6 +424,10 @@ async def soak(dut) -> None:  # type: ignore[no-untyped-def]
             raise SoakFailure(f"epoch {epochs} ({name}) at t={get_sim_time('ns')} ns: {exc}; "
                               f"replay: {cfg.replay}") from exc
         s.outcomes[f"{name}: {_shape(outcome)}"] += 1
+        st = env.driver.stats
+        log.debug("epoch %d %s: %s; rx expected %d delivered %d error completions %d",
+                  epochs, name, outcome, env.rx_scoreboard.stats.expected, st.rx_packets,
+                  st.rx_error_packets)
         if epochs % 50 == 0:
             log.info("epoch %d: %d packets; %s", epochs, env.tx_scoreboard.stats.expected
                      + env.rx_scoreboard.stats.expected, env.driver.pool.describe())
@@ -370,12 +435,16 @@ async def soak(dut) -> None:  # type: ignore[no-untyped-def]
     progress.write()
     progress_task.cancel()
     tx, rx = await env.balances()
+    windows = list(env.rx_loss.windows)  # the ring stops and resets that bound RX losses
+    window_packets = env.rx_loss.packets
     drop, err = await env.driver.read_drop_counters()
     log.info("balance: %s", tx)
     log.info("balance: %s", rx)
-    # bounds: most packets must arrive (a run that drops everything fails)
-    tx.check(min_delivered=int(0.8 * tx.sent))
-    rx.check(min_delivered=int(0.5 * rx.sent))
+    # bounds (a run that drops everything fails): a TX fault fails at most the packets
+    # the stack had handed over (the send window); at least half of each way arrives
+    tx_faults = sum(n for key, n in s.outcomes.items() if _hits_tx(key.split(":")[0]))
+    tx.check(min_delivered=max(tx.sent - TX_WINDOW * tx_faults, tx.sent // 2))
+    rx.check(min_delivered=rx.sent // 2)
     await env.driver.halt()
     await env.check_drained()
     adapter = env.driver.adapter
@@ -393,7 +462,12 @@ async def soak(dut) -> None:  # type: ignore[no-untyped-def]
                "wire_errors": tx.wire_errors, "unexplained": tx.unexplained},
         "rx": {"sent": rx.sent, "delivered": rx.delivered, "bytes": rx.delivered_bytes,
                "drop_count": drop, "err_count": err, "error_completions": st.rx_error_packets,
-               "unexplained": rx.unexplained, "bound": rx.slack},
+               "unexplained": rx.unexplained, "bound": rx.slack,
+               "bound_windows": len(windows),
+               "window_packets": window_packets,
+               "largest_windows": [str(w) for w in sorted(
+                   windows, key=lambda w: w.lo - w.hi)[:3]],
+               "reclaimed_descriptors": st.rx_lost_descriptors},
         "faults": dict(sorted(s.outcomes.items())),
         "ring_errors": len(env.driver.ring_errors), "recoveries": st.recoveries,
         "restarts": st.restarts, "resets": st.resets, "halts": s.halts + 1,
@@ -422,6 +496,11 @@ async def soak(dut) -> None:  # type: ignore[no-untyped-def]
         (findings, s.iommu_injected)
 
 
+def _hits_tx(fault: str) -> bool:
+    """Whether ``fault`` may fail TX packets (a TX error, a TX ring stopped, a reset)."""
+    return fault.startswith("tx_") or "_tx_" in fault or fault == "soft_reset"
+
+
 def _shape(outcome: str) -> str:
     """An outcome without its varying numbers (descriptor indices, counts)."""
-    return " ".join("N" if w.rstrip(",;").isdigit() else w for w in outcome.split())
+    return re.sub(r"\b\d+\b", "N", outcome)

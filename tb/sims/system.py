@@ -51,8 +51,7 @@ async def _traffic(env: DmaEnv, tx: int, rx: int) -> None:
     await env.driver.wait_tx_done(timeout)
     await rx_task
     await env.wait_rx_settled(timeout)
-    while env.tx_scoreboard.outstanding:
-        await env.phase.sleep(1000)
+    await env.wait_tx_left()
 
 
 async def _finish(env: DmaEnv) -> dict[str, int]:
@@ -187,8 +186,7 @@ async def tx_use_after_free_stops_ring(dut) -> None:  # type: ignore[no-untyped-
     await drv.recover_ring(Ring.TX)
     await env.send_tx(1)
     await drv.wait_tx_done(1_000_000)
-    while env.tx_scoreboard.outstanding:
-        await env.phase.sleep(1000)
+    await env.wait_tx_left()
     assert env.tx_scoreboard.stats.matched == 1
     await drv.halt()
     await env.check_drained()

@@ -144,8 +144,7 @@ async def throughput(dut) -> None:  # type: ignore[no-untyped-def]
     if tx_count:
         await env.send_tx(tx_count, window=env.driver.cfg.tx_buffers)
         await env.driver.wait_tx_done(timeout)
-        while env.tx_scoreboard.outstanding:
-            await env.phase.sleep(1000)
+        await env.wait_tx_left()
     if rx is not None:
         await rx
         await env.wait_rx_settled(timeout)

@@ -5,7 +5,10 @@ to the engine) must end the run within the watchdog's limit of cycles with a
 message naming the stalled ring, the engine's state machines, the outstanding
 transactions, the time and the replay command; a bench where traffic flows must
 never see it fire. ``tests/test_sim_watchdog.py`` runs them and also runs
-:func:`stuck_bus_fails_the_run` as a real failure, to time how fast it ends.
+:func:`stuck_bus_fails_the_run` (a bus that stops answering) and
+:func:`stuck_engine_fails_the_run` (on an engine built from deliberately broken RTL)
+as real failures, and checks from the simulated times in the message that the run
+ended within the watchdog's limit of the last progress.
 """
 
 from __future__ import annotations
@@ -83,7 +86,7 @@ async def flowing_traffic_never_fires(dut) -> None:  # type: ignore[no-untyped-d
 @cocotb.test(skip=os.environ.get("DMANIC_WATCHDOG_FAIL", "") != "1")
 async def stuck_bus_fails_the_run(dut) -> None:  # type: ignore[no-untyped-def]
     """A hung bus in an ordinary test: the run fails with the watchdog's message (run on
-    its own by tests/test_sim_watchdog.py, which expects the failure and times it)."""
+    its own by tests/test_sim_watchdog.py, which expects the failure and checks its times)."""
     replay = (f"python -m tb.run tb.sims.watchdog --test stuck_bus_fails_the_run --seed {SEED}"
               f" --env DMANIC_WATCHDOG_FAIL=1")
     env = DmaEnv(dut, _cfg(mangle=MangleMode.R_STALL, replay=replay))
@@ -93,3 +96,23 @@ async def stuck_bus_fails_the_run(dut) -> None:  # type: ignore[no-untyped-def]
     await env.send_tx(5)
     await env.driver.wait_tx_done(20_000_000)  # a deadline minutes of wall time away
     raise AssertionError(f"the hung bus was not reported by t={get_sim_time('ns')} ns")
+
+
+@cocotb.test(skip=os.environ.get("DMANIC_WATCHDOG_FAIL", "") != "1")
+async def stuck_engine_fails_the_run(dut) -> None:  # type: ignore[no-untyped-def]
+    """An ordinary test on a broken engine (tests/test_sim_watchdog.py builds tb_top from
+    a mutated copy of the RTL, one state machine stuck): traffic both ways, then waits on
+    deadlines 20 ms of simulated time away; the watchdog must end the run long before.
+    ``DMANIC_WATCHDOG_REPLAY``: the command that rebuilds the mutant and replays."""
+    replay = os.environ.get("DMANIC_WATCHDOG_REPLAY", "")
+    # DMANIC_WAVES=1: the GTKWave layout, its marker where the last progress was
+    env = DmaEnv(dut, _cfg(replay=replay, waves=os.environ.get("DMANIC_WAVES", "") == "1"))
+    await env.start()
+    assert await env.driver.initialize()
+    cocotb.start_soon(env.send_rx(5))
+    await env.send_tx(5)
+    await env.driver.wait_tx_done(20_000_000)
+    await env.wait_for(lambda: env.driver.stats.rx_packets >= 5,
+                       lambda: f"{env.driver.stats.rx_packets} of 5 RX packets delivered",
+                       20_000_000)
+    raise AssertionError(f"the stuck engine was not reported by t={get_sim_time('ns')} ns")
