@@ -126,6 +126,9 @@ async def async_allocation_failure_under_load(dut) -> None:  # type: ignore[no-u
     drv = env.driver
     assert await drv.initialize()
     await settle(env, tx=30, rx=300)
+    # a request made just before the traffic settled completes (fails) a little later
+    await env.wait_for(lambda: drv.async_pending == 0,
+                       lambda: f"{drv.async_pending} async allocations not completed", 1_000_000)
     report(env, "async_allocation_failure_under_load")
     st = drv.stats
     assert st.async_failures >= 1 and st.async_blocks == 0 and drv.pool.total == drv.rx_initial
