@@ -9,8 +9,9 @@
 //     end = min(TAIL, fetch_limit, ring wrap, fetch_ptr + DESC_DEPTH/2)
 // and, unless end == TAIL, end rounded down to a cache-line boundary (if that
 // leaves nothing it waits). Up to FETCH_READS reads are requested or in flight
-// at once (the back end returns them in order); each covers at most
-// REQ_MAX = max(8, DESC_DEPTH / 2 / FETCH_READS) descriptors.
+// at once (the back end returns them in order); each covers at most REQ_MAX =
+// DESC_DEPTH / 2 with one read, max(8, DESC_DEPTH / FETCH_READS) with more (so the
+// reads in flight can cover the whole cache: fetch_limit bounds them all).
 //
 // Each descriptor, as it arrives (little-endian, assembled from 16/BYTES beats
 // or taken from its half of a 256-bit beat; a read may start in the upper
@@ -88,7 +89,8 @@ localparam DPB = (BYTES > 16) ? BYTES / 16 : 1;
 // bits of the position counter (beat in descriptor, or descriptor in beat)
 localparam PW = (BPD > DPB) ? $clog2(BPD) : ((DPB > 1) ? $clog2(DPB) : 1);
 // longest request in descriptors (>= 8: a whole 128-byte line always fits)
-localparam integer REQ_MAX_I = (DESC_DEPTH / 2 / FETCH_READS < 8) ? 8 : DESC_DEPTH / 2 / FETCH_READS;
+localparam integer REQ_DIV_I = (FETCH_READS == 1) ? 2 : FETCH_READS;
+localparam integer REQ_MAX_I = (DESC_DEPTH / REQ_DIV_I < 8) ? 8 : DESC_DEPTH / REQ_DIV_I;
 // the same, 16 bits
 localparam [15:0] REQ_MAX = REQ_MAX_I[15:0];
 // bits of a FIFO count

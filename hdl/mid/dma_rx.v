@@ -161,6 +161,7 @@ reg            win_push;
 reg            fast_go;   // the packet, its one descriptor and the write at once
 reg            pre_go;    // ... for the packet after the one being moved (look-ahead)
 reg            nxt_take;  // the packet taken ahead starts
+reg            next_go;   // the packet's next buffer set up as this one ends
 wire [15:0]    w_index = win_out[95:80];
 wire [15:0]    w_len   = win_out[79:64];
 wire [63:0]    w_addr  = win_out[63:0];
@@ -196,14 +197,17 @@ wire          pkt_end   = take16 == rem_reg;   // the packet's last bytes
 wire          beat_pop  = ra_hi == LANE_END || pkt_end;
 wire [16:0]   beats17   = ({1'b0, len_bytes} + BYTES_M1) >> LW;
 wire [15:0]   setup_n   = (rem_reg < w_len) ? rem_reg : w_len;
+// the same for the next buffer set up in the cycle this one's last bytes go in
+wire [15:0]   rem_after = rem_reg - take16;
+wire [15:0]   setup_n2  = (rem_after < w_len) ? rem_after : w_len;
 // the short way: one good descriptor covers the packet, nothing gathered before it
 wire          fast_ok   = !len_err && run && win_count == {WCW{1'b0}} && d_valid && !d_bad
                           && d_len >= len_bytes;
 // what a write request records for its completion (the short way: straight from the
 // descriptor and the length)
 wire [15:0]   push_index = fast_go ? d_index : w_index;
-wire [15:0]   push_n     = fast_go ? len_bytes : setup_n;
-wire          push_eop   = fast_go || setup_n == rem_reg;
+wire [15:0]   push_n     = fast_go ? len_bytes : (next_go ? setup_n2 : setup_n);
+wire          push_eop   = fast_go || (next_go ? setup_n2 == rem_after : setup_n == rem_reg);
 
 wire ra_ready;
 wire [DATA_WIDTH/8-1:0] unused_keep;
@@ -296,6 +300,7 @@ always @* begin
     fast_go        = 1'b0;
     pre_go         = 1'b0;
     nxt_take       = 1'b0;
+    next_go        = 1'b0;
     win_out_ready  = 1'b0;
     pend_push      = 1'b0;
     ra_valid       = 1'b0;
@@ -360,7 +365,14 @@ always @* begin
                 pkt_ready_int = beat_pop;
                 if (ra_end) begin
                     rx_state_next = pkt_end ? X_IDLE : X_SETUP;
-                    if (pkt_end && nxt_valid_reg) begin
+                    if (!pkt_end && win_out_valid && (!req_valid_reg || req_ready)
+                            && !pend_full) begin
+                        // the next buffer of this packet, without a cycle in X_SETUP
+                        win_out_ready = 1'b1;
+                        pend_push     = 1'b1;
+                        next_go       = 1'b1;
+                        rx_state_next = X_DATA;
+                    end else if (pkt_end && nxt_valid_reg) begin
                         // the packet taken ahead
                         nxt_take      = 1'b1;
                         rx_state_next = X_DATA;
