@@ -435,7 +435,7 @@ class DmaEnv:
             if done != last:
                 last = done
                 quiet_since = now
-            elif done + self.rx_slack() >= expected and now - quiet_since >= quiet_ns:
+            elif now - quiet_since >= quiet_ns and done + self.rx_slack() >= expected:
                 return
             if now > deadline:
                 raise SimTimeout(
