@@ -60,6 +60,8 @@ class StallReport:
     limit_cycles: int
     last_progress_ns: float
     rings: list[str]
+    #: rings with nothing to do (no posted TX work; RX buffers but no packet waiting)
+    idle_rings: list[str]
     machines: list[str]
     outstanding: list[str]
     replay: str
@@ -69,7 +71,8 @@ class StallReport:
             (f"watchdog: no progress (no AXI handshake, no stream beat, no register write) "
              f"for {self.limit_cycles} cycles, at t={self.time_ns:.0f} ns (last progress at "
              f"t={self.last_progress_ns:.0f} ns)"),
-            "  stalled ring(s): " + ("; ".join(self.rings) or "none with posted work"),
+            "  stalled ring(s): " + ("; ".join(self.rings) or "none with posted work")
+            + ("; idle: " + ", ".join(self.idle_rings) if self.idle_rings else ""),
             "  state machines: " + ", ".join(self.machines),
             "  outstanding: " + ("; ".join(self.outstanding) or "nothing"),
             f"  replay: {self.replay}",
@@ -213,12 +216,16 @@ class Watchdog:
         names = state_filters()
         root = self.dut
         machines = []
-        rings = []
+        rings: list[str] = []
+        idle_rings: list[str] = []
         for s in signals:
             if s.name.endswith("_state_reg") and (s.module, s.name) in names:
                 value = read_uint(_handle(root, s.path))
                 label = names[(s.module, s.name)].get(value, str(value))
                 machines.append(f"{s.path.removeprefix(root._path + '.dut.')}={label}")
+        # the receive datapath's machines away from their idle state
+        rx_busy = [m for m in machines
+                   if m.startswith("rx_inst.") and not m.rsplit("=", 1)[1].endswith("IDLE")]
         ring_units = sorted({s.path.rsplit(".", 1)[0] for s in signals
                              if s.module == "dma_ring_ctrl" and s.name == "ring_state_reg"})
         ring_names = names.get(("dma_ring_ctrl", "ring_state_reg"), {})
@@ -231,13 +238,22 @@ class Watchdog:
                 "RX" if "rx" in unit.rsplit(".", 1)[-1] else unit)
             err = read_uint(h.status_err_code)
             text = f"{which} {state.removeprefix('ST_')}, TAIL {tail} HEAD {head}"
+            # a ring with work it is not doing: TX descriptors posted and not done; RX
+            # buffers posted while a packet waits on the wire or in the engine (its receive
+            # machine out of idle), or an error stopped it
+            waiting = ""
+            if which == "RX" and read_uint(self.dut.s_axis_rx_tvalid) == 1:
+                waiting = ", a packet waiting on the wire"
+            elif which == "RX" and rx_busy:
+                waiting = ", a packet in the engine (" + ", ".join(rx_busy) + ")"
             if posted and which != "RX":
                 text += f" ({posted} descriptors posted and not done)"
             elif posted:
-                text += f" ({posted} buffers posted)"
+                text += f" ({posted} buffers posted{waiting})"
             if err:
                 text += f", error code {err} at descriptor {read_uint(h.status_err_index)}"
-            rings.append(text)
+            stuck = bool(err) or (posted and (which != "RX" or waiting))
+            (rings if stuck else idle_rings).append(text)
         outstanding = []
         for checker in self.protocol:
             pending = {k: v for k, v in checker.pending().items() if v}
@@ -264,6 +280,7 @@ class Watchdog:
             limit_cycles=limit,
             last_progress_ns=now - idle * self.clock_ns,
             rings=rings,
+            idle_rings=idle_rings,
             machines=machines,
             outstanding=outstanding,
             replay=self.replay,

@@ -191,8 +191,13 @@ def test_a_stuck_engine_fails_the_run_fast(mutation: str, simulator: str) -> Non
         assert int(zoom.split()[1]) == int(last * 1000), (zoom, last)
         assert any(line.startswith("[*] marker: last progress before a 20000-cycle stall")
                    for line in layout), layout[:4]
-    rings = text.split("stalled ring(s): ", 1)[1].split("\n", 1)[0]
-    assert any(r.startswith(m.ring) and "posted" in r for r in rings.split("; ")), (m.ring, text)
+    rings, _, idle = text.split("stalled ring(s): ", 1)[1].split("\n", 1)[0].partition("; idle: ")
+    stalled = rings.split("; ")
+    # the broken ring, and only it, is named as stalled; the other one is idle
+    assert len(stalled) == 1 and stalled[0].startswith(m.ring) and "posted" in stalled[0], (
+        m.ring, text)
+    other = "RX" if m.ring.startswith("TX") else "TX"
+    assert idle.startswith(other), (other, text)
     machines = text.split("state machines: ", 1)[1].split("\n", 1)[0].split(", ")
     assert m.machine in machines, (m.machine, text)
     assert all(not s.rsplit("=", 1)[1].isdigit() for s in machines), machines
